@@ -1,0 +1,1 @@
+export { describeWorker } from './probe';

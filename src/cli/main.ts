@@ -1,0 +1,15 @@
+import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo';
+
+const program = new Command()
+  .name('vodflow')
+  .description('Reliable ApsaraVideo VOD event pipelines on Temporal.')
+  .showHelpAfterError()
+  .configureHelp({ sortSubcommands: true });
+
+registerDemoCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,48 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from '../activities';
+import { workflowBundle } from './workflowBundle';
+
+export interface WorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Extra or replacement activity implementations (the video pipeline's, or a test's). */
+  activities?: object;
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  /** Resolves when the worker has drained and stopped. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** Sized for a 2-core machine (temporal-notes §8); a cluster deployment can raise them. */
+const workerTuning = {
+  maxConcurrentWorkflowTaskExecutions: 16,
+  maxConcurrentActivityTaskExecutions: 64,
+  maxCachedWorkflows: 2_000,
+};
+
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...activities, ...(options.activities ?? {}) },
+    ...workerTuning,
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    connection,
+    done,
+    async shutdown() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// The Web UI filters on these. They must be registered on the server before a
+// workflow sets them: the dev server launcher does it at start, and docs/OPERATIONS
+// says how to do it on a real cluster.
+export const VideoId = defineSearchAttributeKey('VideoId', SearchAttributeType.KEYWORD);
+export const VodStage = defineSearchAttributeKey('VodStage', SearchAttributeType.KEYWORD);
+export const VodStatus = defineSearchAttributeKey('VodStatus', SearchAttributeType.KEYWORD);
+export const VodRegion = defineSearchAttributeKey('VodRegion', SearchAttributeType.KEYWORD);
+
+export const vodflowSearchAttributes = [VideoId, VodStage, VodStatus, VodRegion] as const;
