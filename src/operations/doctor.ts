@@ -1,0 +1,233 @@
+import type { Connection } from '@temporalio/client';
+import { vodflowSearchAttributes } from '../workflows/searchAttributes';
+import type { QueueAdmin, VodRpc } from './accountPorts';
+import { describeError, serviceErrorCode } from './accountPorts';
+import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';
+import { callbackEndpoint, getMessageCallback, missingEventTypes, type RegionSetupTarget } from './setup';
+
+export type Severity = 'ok' | 'warn' | 'error';
+export interface Finding {
+  check: string;
+  severity: Severity;
+  message: string;
+}
+
+const ok = (check: string, message: string): Finding => ({ check, severity: 'ok', message });
+const warn = (check: string, message: string): Finding => ({ check, severity: 'warn', message });
+const error = (check: string, message: string): Finding => ({ check, severity: 'error', message });
+
+const credentialCodes = new Set([
+  'InvalidAccessKeyId.NotFound',
+  'InvalidAccessKeyId.Inactive',
+  'SignatureDoesNotMatch',
+  'IncompleteSignature',
+  'InvalidSecurityToken.Expired',
+  'InvalidSecurityToken.MismatchWithAccessKey',
+  'InvalidSecurityToken.Malformed',
+  'AccessDenied',
+  'Forbidden.RAM',
+]);
+
+/** Loopback endpoints are the emulators; everything else must be a public MNS account endpoint. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]';
+}
+
+export function checkMnsEndpointForm(endpoint: string, region: string): Finding {
+  const check = 'callback endpoint';
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return error(check, `MnsEndpoint "${endpoint}" is not a URL`);
+  }
+  if (isLoopback(url.hostname)) return ok(check, `${endpoint} (local emulator)`);
+  if (/-internal|-vpc|internal-vpc/.test(url.hostname)) {
+    return error(
+      check,
+      `MnsEndpoint ${endpoint} is an internal/VPC endpoint; VOD writes only to the public one (http://<AccountId>.mns.${region}.aliyuncs.com/)`,
+    );
+  }
+  const match = /^(\d+)\.mns\.([a-z0-9-]+)\.aliyuncs\.com$/.exec(url.hostname);
+  if (!match)
+    return error(
+      check,
+      `MnsEndpoint ${endpoint} is not of the form http://<AccountId>.mns.<region>.aliyuncs.com/`,
+    );
+  if (match[2] !== region) {
+    const mainland = region.startsWith('cn-') && region !== 'cn-hongkong';
+    const advice = mainland
+      ? 'for mainland storage a queue in cn-shanghai is the documented choice'
+      : `outside the mainland the queue should be in the storage region ${region}`;
+    if (!(mainland && match[2] === 'cn-shanghai')) {
+      return warn(
+        check,
+        `queue is in ${match[2]} but storage is in ${region}: ${advice}; cross-region works but is slower`,
+      );
+    }
+  }
+  return ok(check, endpoint);
+}
+
+export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): Promise<Finding[]> {
+  const appId = target.appId ?? defaultAppId;
+  let callback;
+  try {
+    callback = await getMessageCallback(vod, appId);
+  } catch (err) {
+    const code = serviceErrorCode(err);
+    if (code && credentialCodes.has(code)) {
+      return [
+        error(
+          'VOD credentials',
+          `VOD rejected ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET in ${target.region}: ${describeError(err)}`,
+        ),
+      ];
+    }
+    return [error('VOD API', `GetMessageCallback in ${target.region} failed: ${describeError(err)}`)];
+  }
+  const findings: Finding[] = [ok('VOD credentials', `accepted by VOD in ${target.region}`)];
+  const check = `VOD callback ${target.region}/${appId}`;
+  if (!callback || !callback.CallbackType) {
+    return [
+      ...findings,
+      error(check, 'no message callback is configured: VOD sends no events (run `vodflow setup`)'),
+    ];
+  }
+  if (callback.CallbackType !== 'MNS') {
+    return [
+      ...findings,
+      error(check, `callback type is ${callback.CallbackType}, not MNS (run \`vodflow setup\`)`),
+    ];
+  }
+  findings.push(checkMnsEndpointForm(callback.MnsEndpoint ?? '', target.region));
+  if (callbackEndpoint(callback.MnsEndpoint ?? '') !== callbackEndpoint(target.mnsEndpoint)) {
+    findings.push(
+      error(check, `callback writes to ${callback.MnsEndpoint}, but vodflow reads ${target.mnsEndpoint}`),
+    );
+  }
+  if (callback.MnsQueueName !== target.queueName) {
+    findings.push(
+      error(
+        check,
+        `callback writes to queue "${callback.MnsQueueName}", but vodflow reads "${target.queueName}"`,
+      ),
+    );
+  }
+  const missing = missingEventTypes(callback.EventTypeList);
+  if (missing.length > 0) {
+    findings.push(
+      error(
+        check,
+        `EventTypeList lacks ${missing.join(', ')}: VOD will not send them (run \`vodflow setup\`)`,
+      ),
+    );
+  } else {
+    findings.push(ok(check, `MNS queue ${callback.MnsQueueName}, events ${callback.EventTypeList}`));
+  }
+  return findings;
+}
+
+export async function checkQueue(mns: QueueAdmin, queueName: string, role: string): Promise<Finding[]> {
+  const check = `${role} ${queueName}`;
+  let attributes: Record<string, unknown>;
+  try {
+    attributes = (await mns.getQueueAttributes(queueName)).body ?? {};
+  } catch (err) {
+    const code = serviceErrorCode(err);
+    if (code === 'QueueNotExist') return [error(check, 'does not exist (run `vodflow setup`)')];
+    if (
+      code &&
+      (code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch')
+    ) {
+      return [error('MNS credentials', `MNS rejected the credentials: ${describeError(err)}`)];
+    }
+    return [error(check, `GetQueueAttributes failed: ${describeError(err)}`)];
+  }
+  const findings: Finding[] = [];
+  const retention = Number(attributes.MessageRetentionPeriod);
+  const maxSize = Number(attributes.MaximumMessageSize);
+  if (!(retention >= minimumRetentionSeconds)) {
+    findings.push(
+      error(
+        check,
+        `MessageRetentionPeriod is ${attributes.MessageRetentionPeriod} s; at least ${minimumRetentionSeconds} s are needed or events expire unread`,
+      ),
+    );
+  }
+  if (maxSize !== requiredMaximumMessageSize) {
+    findings.push(
+      error(
+        check,
+        `MaximumMessageSize is ${attributes.MaximumMessageSize}; it must be ${requiredMaximumMessageSize} or VOD's larger events are refused and lost`,
+      ),
+    );
+  }
+  if (findings.length === 0)
+    findings.push(ok(check, `retention ${retention} s, max message ${maxSize} bytes`));
+  return findings;
+}
+
+export async function checkTemporal(
+  connection: Connection,
+  namespace: string,
+  taskQueue: string,
+): Promise<Finding[]> {
+  const deadline = () => Date.now() + 10_000;
+  const findings: Finding[] = [];
+  try {
+    await connection.withDeadline(deadline(), () =>
+      connection.workflowService.describeNamespace({ namespace }),
+    );
+    findings.push(ok('Temporal', `reachable, namespace ${namespace} exists`));
+  } catch (err) {
+    return [error('Temporal', `namespace ${namespace}: ${describeError(err)}`)];
+  }
+  try {
+    const response = await connection.withDeadline(deadline(), () =>
+      connection.operatorService.listSearchAttributes({ namespace }),
+    );
+    const known = response.customAttributes ?? {};
+    const missing = vodflowSearchAttributes.filter((key) => !(key.name in known));
+    findings.push(
+      missing.length === 0
+        ? ok('search attributes', vodflowSearchAttributes.map((k) => k.name).join(', '))
+        : error(
+            'search attributes',
+            `missing ${missing.map((k) => k.name).join(', ')}: register with \`temporal operator search-attribute create --namespace ${namespace} ${missing.map((k) => `--name ${k.name} --type Keyword`).join(' ')}\``,
+          ),
+    );
+  } catch (err) {
+    findings.push(
+      warn(
+        'search attributes',
+        `cannot list them (${describeError(err)}); on Temporal Cloud use tcld or the UI`,
+      ),
+    );
+  }
+  try {
+    const pollers = await connection.withDeadline(deadline(), () =>
+      connection.workflowService.describeTaskQueue({
+        namespace,
+        taskQueue: { name: taskQueue },
+        taskQueueType: 1,
+      }),
+    );
+    findings.push(
+      (pollers.pollers ?? []).length > 0
+        ? ok('worker', `${pollers.pollers?.length} poller(s) on task queue ${taskQueue}`)
+        : warn(
+            'worker',
+            `no worker is polling task queue ${taskQueue}: events are stored but nothing processes them`,
+          ),
+    );
+  } catch (err) {
+    findings.push(warn('worker', `cannot describe task queue ${taskQueue}: ${describeError(err)}`));
+  }
+  return findings;
+}
+
+export function formatFindings(findings: Finding[]): string {
+  const mark: Record<Severity, string> = { ok: 'ok   ', warn: 'WARN ', error: 'ERROR' };
+  return findings.map((f) => `${mark[f.severity]} ${f.check}: ${f.message}`).join('\n');
+}

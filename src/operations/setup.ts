@@ -1,0 +1,117 @@
+import type { QueueAdmin, VodRpc } from './accountPorts';
+import { describeError, serviceErrorCode } from './accountPorts';
+import { defaultAppId, queueAttributes, requiredEventTypes } from './requirements';
+
+export interface RegionSetupTarget {
+  region: string;
+  /** The MNS account endpoint VOD writes to, e.g. http://1234567.mns.cn-shanghai.aliyuncs.com */
+  mnsEndpoint: string;
+  queueName: string;
+  deadLetterQueueName: string;
+  appId?: string;
+}
+
+export type SetupAction = { subject: string; outcome: 'created' | 'updated' | 'unchanged'; detail: string };
+
+export interface SetupClients {
+  vod: VodRpc;
+  mns: QueueAdmin;
+}
+
+/**
+ * Makes one region ready: the VOD callback points at our queue with the events we
+ * need, and the queue and its dead-letter queue exist. Idempotent: a second run
+ * reports every item unchanged and calls no write API.
+ */
+export async function setupRegion(target: RegionSetupTarget, clients: SetupClients): Promise<SetupAction[]> {
+  const actions: SetupAction[] = [];
+  for (const queueName of [target.queueName, target.deadLetterQueueName]) {
+    actions.push(await ensureQueue(clients.mns, queueName));
+  }
+  actions.push(await ensureCallback(target, clients.vod));
+  return actions;
+}
+
+async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {
+  const subject = `MNS queue ${queueName}`;
+  try {
+    await mns.getQueueAttributes(queueName);
+    return { subject, outcome: 'unchanged', detail: 'exists (doctor checks its attributes)' };
+  } catch (err) {
+    if (serviceErrorCode(err) !== 'QueueNotExist') throw new Error(`${subject}: ${describeError(err)}`);
+  }
+  await mns.createQueue(queueName, { ...queueAttributes });
+  return {
+    subject,
+    outcome: 'created',
+    detail: `retention ${queueAttributes.MessageRetentionPeriod} s, max message ${queueAttributes.MaximumMessageSize} bytes`,
+  };
+}
+
+/** The callback endpoint VOD wants: the public account endpoint with a trailing slash. */
+export function callbackEndpoint(mnsEndpoint: string): string {
+  return mnsEndpoint.endsWith('/') ? mnsEndpoint : `${mnsEndpoint}/`;
+}
+
+export interface MessageCallback {
+  CallbackType?: string;
+  MnsEndpoint?: string;
+  MnsQueueName?: string;
+  EventTypeList?: string;
+  AppId?: string;
+}
+
+export async function getMessageCallback(vod: VodRpc, appId: string): Promise<MessageCallback | undefined> {
+  const response = (await vod.request('GetMessageCallback', { AppId: appId }, { method: 'POST' })) as {
+    MessageCallback?: MessageCallback;
+  };
+  return response.MessageCallback;
+}
+
+/** The event types a callback list delivers; `ALL` delivers everything. */
+export function missingEventTypes(eventTypeList: string | undefined): string[] {
+  const listed = new Set((eventTypeList ?? '').split(',').map((s) => s.trim()));
+  if (listed.has('ALL')) return [];
+  return requiredEventTypes.filter((t) => !listed.has(t));
+}
+
+async function ensureCallback(target: RegionSetupTarget, vod: VodRpc): Promise<SetupAction> {
+  const appId = target.appId ?? defaultAppId;
+  const subject = `VOD callback ${target.region}/${appId}`;
+  const wanted = callbackEndpoint(target.mnsEndpoint);
+  const current = await getMessageCallback(vod, appId);
+  // Keep event types the user enabled for other consumers; add only what vodflow needs.
+  const missing = missingEventTypes(current?.EventTypeList);
+  const matches =
+    current?.CallbackType === 'MNS' &&
+    callbackEndpoint(current.MnsEndpoint ?? '') === wanted &&
+    current.MnsQueueName === target.queueName &&
+    missing.length === 0;
+  if (matches) return { subject, outcome: 'unchanged', detail: `MNS ${wanted} queue ${target.queueName}` };
+
+  const keep =
+    current?.CallbackType === 'MNS' && current.EventTypeList
+      ? current.EventTypeList.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
+  const eventTypeList = keep.includes('ALL')
+    ? 'ALL'
+    : [...new Set([...keep, ...requiredEventTypes])].join(',');
+  await vod.request(
+    'SetMessageCallback',
+    {
+      AppId: appId,
+      CallbackType: 'MNS',
+      MnsEndpoint: wanted,
+      MnsQueueName: target.queueName,
+      EventTypeList: eventTypeList,
+    },
+    { method: 'POST' },
+  );
+  return {
+    subject,
+    outcome: current?.CallbackType ? 'updated' : 'created',
+    detail: `MNS ${wanted} queue ${target.queueName}, events ${eventTypeList}`,
+  };
+}
