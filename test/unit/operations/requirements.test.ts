@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkMnsEndpointForm } from '../../../src/operations/doctor';
+import { callbackEndpoint, missingEventTypes } from '../../../src/operations/setup';
+
+test('callback event list: ALL covers everything, otherwise each required type must be listed', () => {
+  assert.deepEqual(missingEventTypes('ALL'), []);
+  assert.ok(missingEventTypes('FileUploadComplete').includes('TranscodeComplete'));
+  assert.equal(missingEventTypes(undefined).length, 6);
+  assert.deepEqual(
+    missingEventTypes(
+      'FileUploadComplete, StreamTranscodeComplete,TranscodeComplete,SnapshotComplete,VideoAnalysisComplete,DeleteMediaComplete,AIComplete',
+    ),
+    [],
+  );
+});
+
+test('callback endpoints compare with a trailing slash', () => {
+  assert.equal(
+    callbackEndpoint('http://1.mns.cn-shanghai.aliyuncs.com'),
+    'http://1.mns.cn-shanghai.aliyuncs.com/',
+  );
+  assert.equal(
+    callbackEndpoint('http://1.mns.cn-shanghai.aliyuncs.com/'),
+    'http://1.mns.cn-shanghai.aliyuncs.com/',
+  );
+});
+
+test('doctor names internal, malformed and cross-region MNS endpoints', () => {
+  assert.equal(
+    checkMnsEndpointForm('http://123.mns.cn-shanghai.aliyuncs.com/', 'cn-shanghai').severity,
+    'ok',
+  );
+  assert.equal(checkMnsEndpointForm('http://123.mns.cn-shanghai.aliyuncs.com/', 'cn-beijing').severity, 'ok');
+  assert.match(
+    checkMnsEndpointForm('http://123.mns.cn-shanghai-internal.aliyuncs.com/', 'cn-shanghai').message,
+    /internal/,
+  );
+  assert.equal(checkMnsEndpointForm('http://example.com/', 'cn-shanghai').severity, 'error');
+  assert.equal(
+    checkMnsEndpointForm('http://123.mns.eu-central-1.aliyuncs.com/', 'ap-southeast-1').severity,
+    'warn',
+  );
+  assert.equal(checkMnsEndpointForm('http://127.0.0.1:9100/', 'cn-shanghai').severity, 'ok');
+  assert.equal(checkMnsEndpointForm('not a url', 'cn-shanghai').severity, 'error');
+});
