@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
 
 const program = new Command()
@@ -7,6 +8,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDecodeCommand(program);
 registerDemoCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -107,7 +107,11 @@ export type GenericPayload = Record<string, unknown>;
 
 interface EventBase<T extends string, P> {
   eventType: T;
-  /** VideoId, or MediaId / ImageId / AttachedMediaId for events without a VideoId; validated. */
+  /**
+   * VideoId, or MediaId / ImageId / AttachedMediaId for events without a VideoId; validated
+   * against ^[A-Za-z0-9_-]{1,64}$. null only where VOD names no media: UploadByURLComplete
+   * of a failed pull (payload.JobId is set), storage-class/restore events, unknown types.
+   */
   mediaId: string | null;
   status: EventStatus | null;
   /** ISO-8601 with milliseconds, UTC. */
@@ -116,6 +120,11 @@ interface EventBase<T extends string, P> {
   identity: string;
   /** Extend (user data) as sent, parsed when it is JSON. */
   extend?: unknown;
+  /**
+   * Present when decode() dropped an unusable field value (e.g. `"Width":"abc"`) or
+   * derived a status the body omitted; the event is still valid. One line each.
+   */
+  warnings?: string[];
   payload: P;
 }
 
