@@ -70,7 +70,7 @@ test('upload-only video: publishes a signed document once, with duplicates and w
   assert.equal(description.typedSearchAttributes.get(VodStatus), 'completed');
   assert.equal(description.typedSearchAttributes.get(VodStage), 'done');
   assert.equal(description.typedSearchAttributes.get(VodRegion), 'cn-shanghai');
-  const memo = (await description.memo) as Record<string, unknown> | undefined;
+  const memo = description.memo as Record<string, unknown> | undefined;
   assert.equal(memo?.status, 'completed');
   await recordHistory(t, 'upload-only-completed', handle);
 });
