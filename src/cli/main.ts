@@ -1,5 +1,8 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerPollerCommand } from './commands/poller';
+import { registerRunCommand } from './commands/run';
+import { registerWorkerCommand } from './commands/worker';
 
 const program = new Command()
   .name('vodflow')
@@ -8,6 +11,9 @@ const program = new Command()
   .configureHelp({ sortSubcommands: true });
 
 registerDemoCommand(program);
+registerPollerCommand(program);
+registerRunCommand(program);
+registerWorkerCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);
