@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
 import { registerPollerCommand } from './commands/poller';
 import { registerRunCommand } from './commands/run';
 import { registerWorkerCommand } from './commands/worker';
@@ -11,6 +12,7 @@ const program = new Command()
   .configureHelp({ sortSubcommands: true });
 
 registerDemoCommand(program);
+registerMnsEmulatorCommand(program);
 registerPollerCommand(program);
 registerRunCommand(program);
 registerWorkerCommand(program);
