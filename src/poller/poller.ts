@@ -11,7 +11,7 @@ import { InFlightSlots } from './inFlightSlots';
 import { createMnsQueue } from './mnsQueue';
 import { QueueConsumer } from './queueConsumer';
 import type { QueueTransport } from './queueTransport';
-import { VideoSignaller } from './videoSignaller';
+import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
 
 export interface PollerOptions {
   config: Pick<VodflowConfig, 'queues' | 'poller' | 'credentials'> & { temporal: { taskQueue: string } };
@@ -23,6 +23,8 @@ export interface PollerOptions {
   transportFor?: (spec: QueueSpec) => QueueTransport;
   metrics?: PollerMetrics;
   logger?: Logger;
+  /** Replaces the signalling step (tests slow it down; benchmarks measure it). Default: VideoSignaller. */
+  signaller?: (real: VideoSignaller) => { signal(input: VideoSignal): Promise<SignalOutcome> };
   /** Consecutive Temporal failures before receiving pauses. */
   breakerThreshold?: number;
 }
@@ -65,11 +67,12 @@ export function createPoller(options: PollerOptions): Poller {
       else logger.info('Temporal reachable again: receiving resumed');
     },
   });
-  const signaller = new VideoSignaller({
+  const realSignaller = new VideoSignaller({
     client: options.client,
     taskQueue: config.temporal.taskQueue,
     timeoutMs: tuning.signalTimeoutMs,
   });
+  const signaller = options.signaller ? options.signaller(realSignaller) : realSignaller;
   const consumers = config.queues.map(
     (spec) =>
       new QueueConsumer({
