@@ -54,7 +54,12 @@ export function createPoller(options: PollerOptions): Poller {
     options.transportFor ??
     ((spec: QueueSpec) => {
       if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
-      return createMnsQueue({ spec, credentials, timeoutMs: tuning.mnsTimeoutMs, waitSeconds: tuning.waitSeconds });
+      return createMnsQueue({
+        spec,
+        credentials,
+        timeoutMs: tuning.mnsTimeoutMs,
+        waitSeconds: tuning.waitSeconds,
+      });
     });
   const slots = new InFlightSlots(tuning.maxInFlight);
   const breaker = new CircuitBreaker({
@@ -96,7 +101,10 @@ export function createPoller(options: PollerOptions): Poller {
       state = 'running';
       for (const consumer of consumers) consumer.start();
       logger.info(
-        { queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`), maxInFlight: tuning.maxInFlight },
+        {
+          queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`),
+          maxInFlight: tuning.maxInFlight,
+        },
         'poller started',
       );
     },
@@ -111,7 +119,10 @@ export function createPoller(options: PollerOptions): Poller {
       logger.info({ inFlight: slots.inUse, timeoutMs }, 'poller stopping: draining in-flight messages');
       // Keep a little of the budget for the release calls.
       const drainDeadline = deadline - Math.min(1_000, timeoutMs / 5);
-      const unfinished = (await Promise.all(consumers.map((c) => c.drain(drainDeadline)))).reduce((a, b) => a + b, 0);
+      const unfinished = (await Promise.all(consumers.map((c) => c.drain(drainDeadline)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
       if (unfinished > 0) {
         await Promise.all(consumers.map((c) => c.releaseUnfinished(Math.max(1, deadline - Date.now()))));
       }

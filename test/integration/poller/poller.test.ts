@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import type { Counter } from 'prom-client';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import { decode } from '../../../src/events';
+import { startHealthServer } from '../../../src/observability/healthServer';
 import { createMnsQueue } from '../../../src/poller/mnsQueue';
 import type { QueueTransport } from '../../../src/poller/queueTransport';
 import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
@@ -14,6 +15,9 @@ import { credentials, newVideoId, PollerStack, uploadBody, waitFor } from './pol
 const stack = new PollerStack();
 before(async () => {
   await stack.start();
+});
+afterEach(async () => {
+  await stack.stopPollers();
 });
 after(async () => {
   await stack.teardown();
@@ -74,12 +78,35 @@ test('each message is deleted only after its signal is in the workflow history',
     const deliveries = await stack.signals(video);
     assert.deepEqual(
       deliveries.map((d) => d.messageId).sort(),
-      [...sent].filter(([, v]) => v === video).map(([id]) => id).sort(),
+      [...sent]
+        .filter(([, v]) => v === video)
+        .map(([id]) => id)
+        .sort(),
     );
     assert.ok(deliveries.every((d) => d.region === queue.region && d.event.mediaId === video));
   }
   assert.equal(await total(poller.metrics.deleted, { queue: queue.queue, result: 'deleted' }), sent.size);
   assert.equal(await total(poller.metrics.signalled, { queue: queue.queue }), sent.size);
+
+  const health = await startHealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    registries: [poller.metrics.registry],
+    readiness: () => poller.readiness(),
+  });
+  try {
+    const base = `http://127.0.0.1:${health.port}`;
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(
+      await metrics.text(),
+      /vodflow_poller_messages_deleted_total\{queue="it-order",region="cn-shanghai",result="deleted"\} 5/,
+    );
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  } finally {
+    await health.close();
+  }
 });
 
 test('invalid, id-less and too-often-received messages go to the dead-letter queue and never block the queue', async () => {
@@ -107,14 +134,14 @@ test('invalid, id-less and too-often-received messages go to the dead-letter que
     EventTime: '2024-01-01T00:00:00Z',
   });
   const noId = await stack.send(queue, noIdBody);
-  const goodIds = [await stack.send(queue, uploadBody(video, 2)), await stack.send(queue, uploadBody(video, 3))];
+  const goodIds = [
+    await stack.send(queue, uploadBody(video, 2)),
+    await stack.send(queue, uploadBody(video, 3)),
+  ];
 
   await stack.poller(stack.config([queue], { maxDequeueCount: 2 }));
   await waitFor('queue drained', () => stack.remaining(queue) === 0);
-  assert.deepEqual(
-    (await stack.signals(video)).map((d) => d.messageId).sort(),
-    [...goodIds].sort(),
-  );
+  assert.deepEqual((await stack.signals(video)).map((d) => d.messageId).sort(), [...goodIds].sort());
 
   const letters: DeadLetterDocument[] = [];
   await waitFor('three dead letters', async () => {
@@ -144,12 +171,14 @@ test('visibility extension keeps a slow signal from being handled twice by two p
   const messageId = await stack.send(queue, uploadBody(video, 1));
   const tuning = { visibilityTimeoutSeconds: 2, visibilityExtendBeforeSeconds: 1, signalTimeoutMs: 10_000 };
   // The signal takes longer than the queue's visibility timeout (2 s).
-  const slow = { signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
-    signal: async (input: never) => {
-      await sleep(5_000);
-      return real.signal(input);
-    },
-  }) } as never;
+  const slow = {
+    signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
+      signal: async (input: never) => {
+        await sleep(5_000);
+        return real.signal(input);
+      },
+    }),
+  } as never;
   const first = await stack.poller(stack.config([queue], tuning), slow);
   const second = await stack.poller(stack.config([queue], tuning), slow);
   await waitFor('queue drained', () => stack.remaining(queue) === 0);
@@ -180,7 +209,10 @@ test('two pollers share one queue, and one poller serves two regional queues', a
   }
   const both = await stack.poller(stack.config([shanghai, singapore], { batchSize: 2 }));
   const one = await stack.poller(stack.config([shanghai], { batchSize: 2 }));
-  await waitFor('both queues drained', () => stack.remaining(shanghai) === 0 && stack.remaining(singapore) === 0);
+  await waitFor(
+    'both queues drained',
+    () => stack.remaining(shanghai) === 0 && stack.remaining(singapore) === 0,
+  );
   for (const { id, video, region } of sent) {
     const deliveries = await stack.signals(video);
     assert.deepEqual(
@@ -248,7 +280,10 @@ test('SIGTERM drains in-flight messages, flushes deletes and exits 0 in time', a
   for (const [i, video] of videos.entries()) sent.set(await stack.send(queue, uploadBody(video, i)), video);
   // Slow deletes keep the messages in flight when SIGTERM arrives.
   stack.mns.setFaults({ BatchDeleteMessage: { latencyMs: 1_500 } });
-  const child = stack.spawnPoller([queue], { VODFLOW_SHUTDOWN_TIMEOUT_MS: '15000', VODFLOW_DELETE_LINGER_MS: '200' });
+  const child = stack.spawnPoller([queue], {
+    VODFLOW_SHUTDOWN_TIMEOUT_MS: '15000',
+    VODFLOW_DELETE_LINGER_MS: '200',
+  });
   await waitFor('every message signalled', async () => {
     for (const [id, video] of sent) {
       if (!(await stack.signals(video)).some((d) => d.messageId === id)) return false;
@@ -265,6 +300,62 @@ test('SIGTERM drains in-flight messages, flushes deletes and exits 0 in time', a
   stack.mns.setFaults({});
   assert.deepEqual([code, signal], [0, null]);
   assert.equal(stack.remaining(queue), 0, 'every in-flight delete was flushed before exit');
+});
+
+test('after the workflow closed, a late duplicate is acknowledged without a new run, a new event starts one', async () => {
+  const queue = await stack.queue('it-policy');
+  const video = newVideoId();
+  const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+  const upload = uploadBody(video, 1);
+  const transcode = (time: string, job: string) =>
+    JSON.stringify({
+      EventType: 'TranscodeComplete',
+      VideoId: video,
+      Status: 'success',
+      EventTime: time,
+      StreamInfos: [
+        { Status: 'success', JobId: job, Definition: 'HD', Format: 'mp4', FileUrl: 'https://x/y.mp4' },
+      ],
+    });
+  const snapshot = JSON.stringify({
+    EventType: 'SnapshotComplete',
+    VideoId: video,
+    Status: 'success',
+    EventTime: at(3),
+    CoverUrl: 'https://x/c.jpg',
+  });
+  const poller = await stack.poller(stack.config([queue]));
+  for (const body of [upload, transcode(at(2), 'job-1'), snapshot]) await stack.send(queue, body);
+  const handle = stack.client.workflow.getHandle(videoWorkflowId(video));
+  await waitFor('the placeholder pipeline completes', async () => {
+    try {
+      return (await handle.describe()).status.name === 'COMPLETED';
+    } catch {
+      return false;
+    }
+  });
+  const closedRun = (await handle.describe()).runId;
+
+  await stack.send(queue, upload);
+  await waitFor(
+    'late duplicate acknowledged',
+    async () =>
+      stack.remaining(queue) === 0 &&
+      (await total(poller.metrics.signalled, { queue: queue.queue, outcome: 'late_after_close' })) === 1,
+  );
+  const afterLate = await handle.describe();
+  assert.equal(afterLate.runId, closedRun, 'no fresh run for a late duplicate');
+  assert.equal(afterLate.status.name, 'COMPLETED');
+
+  const retranscode = await stack.send(queue, transcode(new Date(Date.now() + 1_000).toISOString(), 'job-2'));
+  await waitFor('new event delivered', () => stack.remaining(queue) === 0);
+  const latest = await handle.describe();
+  assert.notEqual(latest.runId, closedRun, 'a real new event after completion starts a new run');
+  assert.deepEqual(
+    (await stack.signals(video)).map((d) => d.messageId),
+    [retranscode],
+  );
+  assert.equal(await total(poller.metrics.signalled, { queue: queue.queue, outcome: 'restarted' }), 1);
 });
 
 test('while Temporal is down nothing is deleted and receiving pauses; once back, everything is delivered', async () => {
@@ -294,7 +385,10 @@ test('while Temporal is down nothing is deleted and receiving pauses; once back,
   }
   await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
   for (const [id, video] of sent) {
-    assert.ok((await stack.signals(video)).some((d) => d.messageId === id), `signal of ${id}`);
+    assert.ok(
+      (await stack.signals(video)).some((d) => d.messageId === id),
+      `signal of ${id}`,
+    );
   }
   await waitFor('ready again', () => poller.readiness().ready);
 });

@@ -38,6 +38,7 @@ export class PollerStack {
   private dataDir = '';
   private port = 0;
   private readonly cleanups: (() => Promise<void>)[] = [];
+  private readonly running: (() => Promise<void>)[] = [];
 
   async start(): Promise<void> {
     this.dataDir = await mkdtemp(path.join(tmpdir(), 'vodflow-poller-it-'));
@@ -45,7 +46,11 @@ export class PollerStack {
     await this.startTemporal();
     this.connection = await Connection.connect({ address: this.address });
     this.client = new Client({ connection: this.connection, namespace: 'default' });
-    this.worker = await startWorker({ address: this.address, namespace: 'default', taskQueue: this.taskQueue });
+    this.worker = await startWorker({
+      address: this.address,
+      namespace: 'default',
+      taskQueue: this.taskQueue,
+    });
     this.mns = await startMnsEmulator({ credentials: [credentials], logger: createLogger('mns', 'warn') });
     this.sdk = createMnsClient({ endpoint: this.mns.endpoint, ...credentials, timeoutMs: 10_000 });
   }
@@ -70,7 +75,14 @@ export class PollerStack {
     this.cleanups.push(fn);
   }
 
+  /** Stops the in-process pollers of the test that just ran (call from afterEach). */
+  async stopPollers(): Promise<void> {
+    const stops = this.running.splice(0);
+    await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+  }
+
   async teardown(): Promise<void> {
+    await this.stopPollers();
     for (const fn of this.cleanups.reverse()) await fn().catch(() => undefined);
     await this.worker?.shutdown().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
@@ -137,7 +149,7 @@ export class PollerStack {
       ...extra,
     });
     poller.start();
-    this.onTeardown(async () => {
+    this.running.push(async () => {
       await poller.stop(2_000);
       await temporal.close();
     });
@@ -191,7 +203,11 @@ export const testTuning: PollerTuning = {
 };
 
 /** Polls until the check passes; the timeout is generous because the machine is shared. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await check()) return;
