@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
 import { registerPollerCommand } from './commands/poller';
@@ -11,6 +12,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDecodeCommand(program);
 registerDemoCommand(program);
 registerMnsEmulatorCommand(program);
 registerPollerCommand(program);
