@@ -10,9 +10,9 @@ function isFree(port: number): Promise<boolean> {
 }
 
 /** The preferred ports where free, otherwise free ones, so a demo runs beside a dev stack. */
-export async function availablePorts<T extends Record<string, number>>(preferred: T): Promise<T> {
+export async function availablePorts<T extends { [K in keyof T]: number }>(preferred: T): Promise<T> {
   const chosen: Record<string, number> = {};
-  for (const [name, port] of Object.entries(preferred)) {
+  for (const [name, port] of Object.entries(preferred) as [string, number][]) {
     chosen[name] = (await isFree(port)) ? port : await freePort();
   }
   return chosen as T;

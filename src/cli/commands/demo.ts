@@ -17,7 +17,9 @@ export function registerDemoCommand(program: Command): void {
     withStackOptions(
       program
         .command('demo')
-        .description('Start the local stack, upload N simulated videos, wait until all are ready, print a summary.')
+        .description(
+          'Start the local stack, upload N simulated videos, wait until all are ready, print a summary.',
+        )
         .option('--videos <n>', 'how many uploads', '20')
         .option('--timeout <seconds>', 'give up waiting after this long', '600')
         .option('--keep', 'keep the stack running after the summary (Ctrl-C stops it)'),
@@ -63,7 +65,8 @@ export function registerDemoCommand(program: Command): void {
         const completed = [...settled.values()].filter((v) => v.status === 'completed').length;
         exitCode = completed === count ? 0 : 1;
         for (const video of settled.values()) {
-          if (video.status !== 'completed') console.log(`  ${video.mediaId}: ${video.status} — ${video.reason ?? ''}`);
+          if (video.status !== 'completed')
+            console.log(`  ${video.mediaId}: ${video.status} — ${video.reason ?? ''}`);
         }
       } finally {
         await connection.close();

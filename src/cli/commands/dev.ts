@@ -1,7 +1,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { createLogger } from '../../observability/logger';
-import { defaultLocalPorts, localCredentials, startLocalStack, type LocalStack, type LocalStackPorts } from '../../stack/localStack';
+import {
+  defaultLocalPorts,
+  localCredentials,
+  startLocalStack,
+  type LocalStack,
+  type LocalStackPorts,
+} from '../../stack/localStack';
 import { repoRoot } from '../../stack/paths';
 import { stopOnSignals } from './lifecycle';
 
@@ -22,7 +28,11 @@ export function withStackOptions(command: Command): Command {
     .option('--ui-port <port>', 'Temporal Web UI port', String(defaultLocalPorts.ui))
     .option('--mns-port <port>', 'MNS emulator port', String(defaultLocalPorts.mns))
     .option('--vod-port <port>', 'VOD emulator port', String(defaultLocalPorts.vod))
-    .option('--webhook-port <port>', 'local webhook receiver port (when VODFLOW_WEBHOOK_URL is unset)', String(defaultLocalPorts.webhook))
+    .option(
+      '--webhook-port <port>',
+      'local webhook receiver port (when VODFLOW_WEBHOOK_URL is unset)',
+      String(defaultLocalPorts.webhook),
+    )
     .option('--metrics-port <port>', 'poller metrics and health port', String(defaultLocalPorts.metrics))
     .option('--time-scale <x>', 'simulated VOD timeline: 1 ≈ 2–5 s per video', '1');
 }
@@ -30,7 +40,8 @@ export function withStackOptions(command: Command): Command {
 export function stackPorts(opts: StackCliOptions): LocalStackPorts {
   const port = (name: string, value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new Error(`--${name} must be a port number, got ${value}`);
+    if (!Number.isInteger(n) || n < 0 || n > 65_535)
+      throw new Error(`--${name} must be a port number, got ${value}`);
     return n;
   };
   return {
@@ -68,7 +79,11 @@ export function registerDevCommand(program: Command): void {
     program
       .command('dev')
       .description('Run the whole local stack (Temporal, emulators, worker, poller) until Ctrl-C.')
-      .option('--data-dir <dir>', 'where Temporal and the MNS emulator keep their data', path.join(repoRoot, '.vodflow', 'dev')),
+      .option(
+        '--data-dir <dir>',
+        'where Temporal and the MNS emulator keep their data',
+        path.join(repoRoot, '.vodflow', 'dev'),
+      ),
   ).action(async (opts: StackCliOptions & { dataDir: string }) => {
     const logger = createLogger('vodflow-dev', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
     const stack = await startLocalStack({

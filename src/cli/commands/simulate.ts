@@ -19,7 +19,8 @@ function rate(name: string, value: string | undefined): number | undefined {
 
 export function videoCount(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`--videos must be a whole number from 1 to 100000, got ${value}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000)
+    throw new Error(`--videos must be a whole number from 1 to 100000, got ${value}`);
   return n;
 }
 
@@ -68,10 +69,13 @@ export function registerSimulateCommand(program: Command): void {
         signal: AbortSignal.timeout(10_000),
       });
     } catch (err) {
-      throw new Error(`cannot reach the VOD emulator at ${flags.vod} (is \`vodflow dev\` running?): ${err instanceof Error ? err.message : String(err)}`);
+      throw new Error(
+        `cannot reach the VOD emulator at ${flags.vod} (is \`vodflow dev\` running?): ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const text = await response.text();
-    if (!response.ok) throw new Error(`the VOD emulator refused the uploads: HTTP ${response.status} ${text}`);
+    if (!response.ok)
+      throw new Error(`the VOD emulator refused the uploads: HTTP ${response.status} ${text}`);
     const { videoIds } = JSON.parse(text) as { videoIds: string[] };
     console.log(JSON.stringify({ uploads: videoIds.length, videoIds }));
   });
