@@ -61,7 +61,7 @@ test('doctor on an untouched account names the missing callback and queues', asy
   assert.match(errors, /no message callback is configured/);
   assert.match(errors, /queue vod-events: does not exist/);
   assert.match(errors, /dead-letter queue vod-events-dlq: does not exist/);
-  assert.match(result.stdout, /WARN  worker: no worker is polling task queue doctor-checks/);
+  assert.match(result.stdout, /WARN {2}worker: no worker is polling task queue doctor-checks/);
 });
 
 test('setup creates the queues and the callback once; a second run changes nothing', async () => {
