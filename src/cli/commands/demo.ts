@@ -9,6 +9,7 @@ import { startLocalStack } from '../../stack/localStack';
 import { availablePorts } from '../../stack/ports';
 import { waitForSettlement, type SettledVideo } from '../../stack/settlement';
 import { formatTable, progressReporter } from '../progress';
+import { untilStopSignal } from './lifecycle';
 import { describeStack, stackPorts, timeScale, withStackOptions, type StackCliOptions } from './dev';
 import { simulationKnobs, videoCount, withSimulationOptions, type SimulationFlags } from './simulate';
 
@@ -73,10 +74,7 @@ export function registerDemoCommand(program: Command): void {
       }
       if (opts.keep) {
         console.log('\nThe stack keeps running; Ctrl-C stops it.');
-        await new Promise<void>((resolve) => {
-          process.once('SIGINT', () => resolve());
-          process.once('SIGTERM', () => resolve());
-        });
+        await untilStopSignal();
       }
     } finally {
       await stack.stop();
