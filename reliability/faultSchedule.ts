@@ -32,7 +32,12 @@ export function planFaults(options: FaultScheduleOptions): FaultAction[] {
   const at = (): number => Math.round(options.windowMs * (0.05 + 0.85 * random.next()));
   const actions: FaultAction[] = [];
   for (let i = 0; i < options.pollerKills; i += 1) {
-    actions.push({ kind: 'kill-poller', atMs: at(), target: i % options.pollers, downMs: random.int(200, 3_000) });
+    actions.push({
+      kind: 'kill-poller',
+      atMs: at(),
+      target: i % options.pollers,
+      downMs: random.int(200, 3_000),
+    });
   }
   for (let i = 0; i < options.workerKills; i += 1) {
     actions.push({ kind: 'kill-worker', atMs: at(), downMs: random.int(500, 4_000) });

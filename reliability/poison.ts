@@ -50,19 +50,28 @@ export const poisonCorpus: readonly PoisonMessage[] = [
 ];
 
 /** Mutations of a valid body that a decoder must refuse. */
-const mutations: readonly { kind: string; apply(body: Record<string, unknown>, text: string, cut: number): string }[] =
-  [
-    // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
-    { kind: 'gen-truncated', apply: (_b, text, cut) => text.slice(0, 1 + (cut % (text.length - 1))) },
-    { kind: 'gen-no-video-id', apply: (b) => JSON.stringify({ ...b, VideoId: undefined }) },
-    { kind: 'gen-bad-video-id', apply: (b) => JSON.stringify({ ...b, VideoId: `${String(b.VideoId)}/../x y` }) },
-    { kind: 'gen-event-type-object', apply: (b) => JSON.stringify({ ...b, EventType: { nested: true } }) },
-    { kind: 'gen-wrapped-in-array', apply: (b) => JSON.stringify([b]) },
-    { kind: 'gen-no-event-type', apply: (b) => JSON.stringify({ ...b, EventType: undefined }) },
-  ];
+const mutations: readonly {
+  kind: string;
+  apply(body: Record<string, unknown>, text: string, cut: number): string;
+}[] = [
+  // A strict prefix of a JSON object is never valid JSON: the closing brace is missing.
+  { kind: 'gen-truncated', apply: (_b, text, cut) => text.slice(0, 1 + (cut % (text.length - 1))) },
+  { kind: 'gen-no-video-id', apply: (b) => JSON.stringify({ ...b, VideoId: undefined }) },
+  {
+    kind: 'gen-bad-video-id',
+    apply: (b) => JSON.stringify({ ...b, VideoId: `${String(b.VideoId)}/../x y` }),
+  },
+  { kind: 'gen-event-type-object', apply: (b) => JSON.stringify({ ...b, EventType: { nested: true } }) },
+  { kind: 'gen-wrapped-in-array', apply: (b) => JSON.stringify([b]) },
+  { kind: 'gen-no-event-type', apply: (b) => JSON.stringify({ ...b, EventType: undefined }) },
+];
 
 /** `count` poison bodies derived from valid ones, unique per run because they embed their source's VideoId. */
-export function generatePoison(validBodies: readonly string[], count: number, seed: number | string): PoisonMessage[] {
+export function generatePoison(
+  validBodies: readonly string[],
+  count: number,
+  seed: number | string,
+): PoisonMessage[] {
   if (validBodies.length === 0) return [];
   const random = createRandom(seed).fork('poison');
   const out: PoisonMessage[] = [];

@@ -127,7 +127,8 @@ export function generateWorkload(options: WorkloadOptions): Workload {
 
   const deliverable = videos.flatMap((v) => v.events.filter((e) => !e.dropped));
   const duplicateTarget = Math.round(deliverable.length * duplicateRate);
-  for (const event of faultRandom.shuffle([...deliverable]).slice(0, duplicateTarget)) event.duplicated = true;
+  for (const event of faultRandom.shuffle([...deliverable]).slice(0, duplicateTarget))
+    event.duplicated = true;
 
   const deliveries: Delivery[] = [];
   const late: Delivery[] = [];
