@@ -9,8 +9,19 @@ import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { SinkRecord } from './webhookSink';
-import type { PlannedVideo, VideoOutcome, Workload } from './workload';
 import type { PoisonMessage } from './poison';
+
+export type VideoOutcome = 'published' | 'transcode-failed';
+
+/** What VOD did for one video, from the VOD emulator's own records (the truth). */
+export interface ExpectedVideo {
+  videoId: string;
+  outcome: VideoOutcome;
+  /** Distinct events VOD wrote to the queue at least once. */
+  delivered: { eventType: string; body: Record<string, unknown> }[];
+  /** Events VOD produced but never wrote (dropped on purpose, or after 3 failed writes). */
+  neverDelivered: { eventType: string; body: Record<string, unknown> }[];
+}
 
 export interface CheckerTargets {
   temporal: { address: string; namespace: string };
@@ -47,6 +58,8 @@ export interface CheckReport {
   /** Delivered events of completed videos absent from history: arrived after the workflow closed. */
   events_after_close: number;
   dropped_events_recovered: number;
+  /** Videos VOD never wrote a single event for: nothing can discover them. */
+  videos_undiscoverable: number;
   publications_expected: number;
   publications_received: number;
   publications_missing: number;
@@ -68,7 +81,7 @@ const essentialTypes = new Set(['FileUploadComplete', 'TranscodeComplete', 'Snap
 
 export async function checkRun(
   targets: CheckerTargets,
-  workload: Workload,
+  videos: readonly ExpectedVideo[],
   poison: readonly PoisonMessage[],
   sinkRecords: readonly SinkRecord[],
 ): Promise<CheckReport> {
@@ -94,14 +107,22 @@ export async function checkRun(
     let eventsLost = 0;
     let eventsAfterClose = 0;
     let droppedRecovered = 0;
+    let undiscoverable = 0;
 
-    await forEachLimited(workload.videos, 8, async (video) => {
+    await forEachLimited(videos, 8, async (video) => {
       const videoRuns = (byWorkflowId.get(targets.workflowIdOf(video.videoId)) ?? []).sort(
         (a, b) => a.startTime.getTime() - b.startTime.getTime(),
       );
+      if (video.delivered.length === 0) {
+        // Nothing ever reached the queue: no consumer can know this video exists.
+        undiscoverable += 1;
+        if (videoRuns.length > 0)
+          findings.push({ videoId: video.videoId, problem: 'run for a video with no event' });
+        return;
+      }
       if (videoRuns.length === 0) {
         findings.push({ videoId: video.videoId, problem: 'no workflow run' });
-        eventsLost += video.events.filter((e) => !e.dropped).length;
+        eventsLost += video.delivered.length;
         return;
       }
       extraRuns += videoRuns.length - 1;
@@ -130,33 +151,36 @@ export async function checkRun(
       }
       eventsSignalled += signalled.size;
 
-      let outcome: string | null = null;
+      // A closed run answers with its result; an open one (lingering for late events) shows
+      // its status in the VodStatus search attribute.
+      let status: string | null = first.vodStatus;
+      let detail = '';
       if (first.status.name === 'COMPLETED') {
-        completed += 1;
         const result: unknown = await withTimeout(
           client.workflow.getHandle(first.workflowId, first.runId).result(),
           30_000,
           `result of ${first.workflowId}`,
         );
-        outcome = outcomeOf(result);
-        if (outcome === video.outcome) expectedOutcome += 1;
-        else {
-          findings.push({
-            videoId: video.videoId,
-            problem: `outcome ${outcome ?? 'unreadable'} (${JSON.stringify(result).slice(0, 200)}), expected ${video.outcome}`,
-          });
-        }
+        status = statusOf(result);
+        detail = JSON.stringify(result).slice(0, 200);
+      }
+      const outcome = outcomeOf(status);
+      if (outcome !== null) completed += 1;
+      if (outcome === video.outcome) expectedOutcome += 1;
+      else {
+        findings.push({
+          videoId: video.videoId,
+          problem: `status ${status ?? 'unknown'} (run ${first.status.name} ${detail}), expected ${video.outcome}`,
+        });
       }
       const done = outcome === video.outcome;
-      for (const event of video.events) {
+      for (const event of video.neverDelivered) {
+        if (signalled.has(eventKey(video.videoId, event.eventType, event.body))) continue;
+        if (done) droppedRecovered += 1;
+        else eventsLost += 1;
+      }
+      for (const event of video.delivered) {
         const seen = signalled.has(eventKey(video.videoId, event.eventType, event.body));
-        if (event.dropped) {
-          if (seen)
-            findings.push({ videoId: video.videoId, problem: `dropped ${event.eventType} was signalled` });
-          else if (done) droppedRecovered += 1;
-          else eventsLost += 1;
-          continue;
-        }
         if (seen) continue;
         // Absent from history. After a correct completion a non-essential event may simply
         // have come late; an essential one that VOD delivered must have been signalled
@@ -172,7 +196,7 @@ export async function checkRun(
       }
     });
 
-    const publications = checkPublications(workload.videos, sinkRecords, targets.publishedOutcomes, findings);
+    const publications = checkPublications(videos, sinkRecords, targets.publishedOutcomes, findings);
     const queues = await checkQueues(targets, poison);
 
     const failures: string[] = [];
@@ -180,8 +204,8 @@ export async function checkRun(
       if (!condition) failures.push(message);
     };
     expect(
-      expectedOutcome === workload.videos.length,
-      `${workload.videos.length - expectedOutcome} videos did not reach their expected outcome`,
+      expectedOutcome === videos.length,
+      `${videos.length - expectedOutcome} videos did not reach their expected outcome`,
     );
     expect(extraRuns === 0, `${extraRuns} extra workflow runs`);
     expect(failedUnexpectedly === 0, `${failedUnexpectedly} runs failed, terminated or timed out`);
@@ -201,7 +225,7 @@ export async function checkRun(
     expect(queues.withoutReason === 0, `${queues.withoutReason} dead letters without a reason`);
 
     return {
-      videos: workload.videos.length,
+      videos: videos.length,
       videos_completed: completed,
       videos_expected_outcome: expectedOutcome,
       workflows_by_status: statusCounts,
@@ -211,6 +235,7 @@ export async function checkRun(
       events_lost: eventsLost,
       events_after_close: eventsAfterClose,
       dropped_events_recovered: droppedRecovered,
+      videos_undiscoverable: undiscoverable,
       publications_expected: publications.expected,
       publications_received: publications.received,
       publications_missing: publications.missing,
@@ -241,6 +266,7 @@ interface RunInfo {
   runId: string;
   status: { name: string };
   startTime: Date;
+  vodStatus: string | null;
 }
 
 async function listRuns(client: Client, workflowType: string): Promise<RunInfo[]> {
@@ -252,6 +278,9 @@ async function listRuns(client: Client, workflowType: string): Promise<RunInfo[]
       runId: info.runId,
       status: info.status,
       startTime: info.startTime,
+      vodStatus: Array.isArray(info.searchAttributes.VodStatus)
+        ? String(info.searchAttributes.VodStatus[0])
+        : null,
     });
   }
   return runs;
@@ -282,24 +311,22 @@ function signalKeys(history: temporal.api.history.v1.IHistory, signalName: strin
   return keys;
 }
 
-/**
- * Reads the outcome from a workflow result without knowing its exact type: the first
- * string among outcome / status / stage / state, "fail" anywhere in it meaning the
- * transcode failed.
- */
-export function outcomeOf(result: unknown): VideoOutcome | null {
+/** The pipeline's status from a workflow result, without knowing its exact type. */
+export function statusOf(result: unknown): string | null {
   if (typeof result !== 'object' || result === null) return null;
-  const r = result as Record<string, unknown>;
-  for (const key of ['outcome', 'status', 'stage', 'state', 'result']) {
-    const value = r[key];
-    if (typeof value !== 'string') continue;
-    return /fail/i.test(value) ? 'transcode-failed' : 'published';
-  }
+  const value = (result as Record<string, unknown>).status;
+  return typeof value === 'string' ? value : null;
+}
+
+/** completed = published, failed = the transcode failed; anything else is not final. */
+export function outcomeOf(status: string | null): VideoOutcome | null {
+  if (status === 'completed') return 'published';
+  if (status === 'failed') return 'transcode-failed';
   return null;
 }
 
 function checkPublications(
-  videos: readonly PlannedVideo[],
+  videos: readonly ExpectedVideo[],
   records: readonly SinkRecord[],
   publishedOutcomes: readonly VideoOutcome[],
   findings: VideoFinding[],
@@ -330,7 +357,7 @@ function checkPublications(
   const known = new Set(videos.map((v) => v.videoId));
   for (const video of videos) {
     const list = byVideo.get(video.videoId) ?? [];
-    const mustPublish = publishedOutcomes.includes(video.outcome);
+    const mustPublish = video.delivered.length > 0 && publishedOutcomes.includes(video.outcome);
     if (mustPublish) expected += 1;
     const keys = new Set(list.map((r) => r.idempotencyKey ?? '(none)'));
     const versions = new Set(list.map((r) => r.bodyHash));
