@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
 
@@ -8,6 +9,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDecodeCommand(program);
 registerDemoCommand(program);
 registerMnsEmulatorCommand(program);
 
