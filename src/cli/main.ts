@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
+import { registerVodEmulatorCommand } from './commands/vodEmulator';
 
 const program = new Command()
   .name('vodflow')
@@ -12,6 +13,7 @@ const program = new Command()
 registerDecodeCommand(program);
 registerDemoCommand(program);
 registerMnsEmulatorCommand(program);
+registerVodEmulatorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);
