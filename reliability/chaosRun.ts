@@ -370,10 +370,13 @@ async function strike(
         log('temporal: back');
         break;
       case 'restart-mns':
-        log(`mns emulator: SIGKILL, down ${action.downMs} ms`);
-        // Its injection counters live in memory: bank them before the kill.
+        // A graceful stop: an MNS outage, not MNS losing acknowledged messages. The emulator
+        // persists write-behind (200 ms), so a SIGKILL could forget sends it acknowledged,
+        // which the real service never does and which no consumer could make up for.
+        log(`mns emulator: stopped, down ${action.downMs} ms`);
+        // Its injection counters live in memory: bank them before the stop.
         faults.bank(await mnsInjected(stack));
-        await stack.mns.kill();
+        await stack.mns.stop(5_000);
         await sleep(action.downMs);
         await stack.mns.start();
         await faults.apply();
