@@ -121,6 +121,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   });
   const poison = plannedPoison(options);
 
+  // The VOD emulator runs in this process; its per-event warnings would drown the run's log.
+  process.env.VODFLOW_LOG_LEVEL ??= 'error';
   const stack = await startChaosStack({
     dataDir,
     seed: options.seed,
@@ -449,9 +451,12 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
       if (record.outcome === 'delivered')
         delivered.set(key, { eventType: record.eventType, body: record.body });
     }
+    // VOD's own plan decides: a transcode with no successful stream (or a bad source) fails.
+    const transcode = view.plan.transcode;
+    const fails = transcode !== null && (transcode.sourceBad || transcode.streams.every((s) => !s.ok));
     return {
       videoId,
-      outcome: spec.expected,
+      outcome: fails ? 'transcode-failed' : spec.expected === 'published' ? 'published' : 'transcode-failed',
       delivered: [...delivered.values()],
       neverDelivered: [...all.entries()].filter(([key]) => !delivered.has(key)).map(([, e]) => e),
     };

@@ -139,8 +139,11 @@ export async function checkRun(
           failedUnexpectedly += 1;
           findings.push({ videoId: video.videoId, problem: `run ${run.runId} ${run.status.name}` });
         }
-        if (run.status.name === 'RUNNING') {
-          findings.push({ videoId: video.videoId, problem: `run ${run.runId} still RUNNING` });
+        if (run.status.name === 'RUNNING' && outcomeOf(run.vodStatus) === null) {
+          findings.push({
+            videoId: video.videoId,
+            problem: `run ${run.runId} RUNNING with status ${run.vodStatus}`,
+          });
         }
       }
       const signalled = new Set<string>();
@@ -198,6 +201,8 @@ export async function checkRun(
 
     const publications = checkPublications(videos, sinkRecords, targets.publishedOutcomes, findings);
     const queues = await checkQueues(targets, poison);
+    for (const body of queues.unexpectedBodies)
+      findings.push({ videoId: '(dead letter)', problem: `unexpected: ${body}` });
 
     const failures: string[] = [];
     const expect = (condition: boolean, message: string): void => {
@@ -360,7 +365,8 @@ function checkPublications(
     const mustPublish = video.delivered.length > 0 && publishedOutcomes.includes(video.outcome);
     if (mustPublish) expected += 1;
     const keys = new Set(list.map((r) => r.idempotencyKey ?? '(none)'));
-    const versions = new Set(list.map((r) => r.bodyHash));
+    // The publication's own version when it states one; otherwise its bytes.
+    const versions = new Set(list.map((r) => publicationVersion(r)));
     if (mustPublish && list.length === 0) {
       missing += 1;
       findings.push({ videoId: video.videoId, problem: 'publication missing' });
@@ -375,7 +381,7 @@ function checkPublications(
       duplicated += Math.max(keys.size, versions.size) - 1;
       findings.push({
         videoId: video.videoId,
-        problem: `${keys.size} keys, ${versions.size} versions published`,
+        problem: `${keys.size} keys, ${versions.size} versions published: ${[...keys].join(' ')}`,
       });
     }
     sameKeyRepeats += list.length - Math.min(list.length, 1);
@@ -390,6 +396,11 @@ function checkPublications(
   return { expected, received, missing, duplicated, sameKeyRepeats, invalidSignatures };
 }
 
+function publicationVersion(record: SinkRecord): string {
+  const body = record.body as { version?: unknown } | null;
+  return typeof body?.version === 'string' ? body.version : record.bodyHash;
+}
+
 async function checkQueues(
   targets: CheckerTargets,
   poison: readonly PoisonMessage[],
@@ -400,6 +411,7 @@ async function checkQueues(
   missing: number;
   unexpected: number;
   withoutReason: number;
+  unexpectedBodies: string[];
 }> {
   const mns = new MNSClient('vodflow', {
     endpoint: targets.mns.endpoint,
@@ -439,6 +451,7 @@ async function checkQueues(
   let found = 0;
   let unexpected = 0;
   let withoutReason = 0;
+  const unexpectedBodies: string[] = [];
   for (const text of bodies) {
     let original = text;
     try {
@@ -452,10 +465,13 @@ async function checkQueues(
     if (remaining > 0) {
       planted.set(original, remaining - 1);
       found += 1;
-    } else unexpected += 1;
+    } else {
+      unexpected += 1;
+      unexpectedBodies.push(text.slice(0, 300));
+    }
   }
   const missing = [...planted.values()].reduce((a, b) => a + b, 0);
-  return { left, dlqCount, found, missing, unexpected, withoutReason };
+  return { left, dlqCount, found, missing, unexpected, withoutReason, unexpectedBodies };
 }
 
 async function retrying<T>(call: () => Promise<T>, attempts = 8): Promise<T> {

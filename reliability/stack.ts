@@ -47,7 +47,8 @@ export interface ChaosStack {
   stop(): Promise<void>;
 }
 
-const mainJs = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The vodflow CLI the children run; VODFLOW_CHAOS_CLI points the run at another build. */
+const mainJs = process.env.VODFLOW_CHAOS_CLI ?? path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
 const eventTypes =
   'FileUploadComplete,VideoAnalysisComplete,StreamTranscodeComplete,TranscodeComplete,SnapshotComplete,DeleteMediaComplete';
 

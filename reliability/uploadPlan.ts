@@ -46,7 +46,8 @@ export function planUploads(options: UploadPlanOptions): UploadSpec[] {
     else if (roll < failRate + 0.04) transcode = 'partial';
     const knobs: UploadKnobs = {
       transcode,
-      streams: random.int(1, 5),
+      // A partial failure needs a stream that succeeds: at least two streams.
+      streams: random.int(transcode === 'partial' ? 2 : 1, 5),
       duplicateRate,
       reorder: true,
       title: `chaos-${index}`,
