@@ -14,6 +14,7 @@ import { countFaults, planFaults, type FaultAction, type FaultKind } from './fau
 import { escapeXml, generatePoison, poisonCorpus, type PoisonMessage } from './poison';
 import { createRandom } from './random';
 import { startChaosStack, type ChaosStack } from './stack';
+import type { SupervisedProcess } from './supervisedProcess';
 import { planUploads, type UploadSpec } from './uploadPlan';
 import { generateWorkload } from './workload';
 
@@ -357,12 +358,12 @@ async function strike(
       case 'kill-poller': {
         const poller = stack.pollers[action.target]!;
         await poller.kill();
-        pending.push(sleep(action.downMs).then(() => poller.start()));
+        pending.push(restartLater(poller, action.downMs, log));
         break;
       }
       case 'kill-worker':
         await stack.worker.kill();
-        pending.push(sleep(action.downMs).then(() => stack.worker.start()));
+        pending.push(restartLater(stack.worker, action.downMs, log));
         break;
       case 'restart-temporal':
         log(`temporal: SIGKILL, down ${action.downMs} ms`);
@@ -409,6 +410,18 @@ async function strike(
     }
   }
   await Promise.all(pending);
+}
+
+/** Restarts after a pause; a failed start is logged and healed later, never fatal here. */
+async function restartLater(
+  child: SupervisedProcess,
+  downMs: number,
+  log: (m: string) => void,
+): Promise<void> {
+  await sleep(downMs);
+  await child
+    .start()
+    .catch((err: unknown) => log(`${child.name}: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 async function waitForVodSettled(stack: ChaosStack, videoIds: string[], timeoutMs: number): Promise<void> {

@@ -70,6 +70,8 @@ export interface CheckReport {
   dlq_planted_found: number;
   dlq_missing: number;
   dlq_unexpected: number;
+  /** Planted messages dead-lettered more than once. */
+  dlq_duplicates: number;
   dlq_without_reason: number;
   queue_left: { visible: number; in_flight: number; delayed: number };
   ok: boolean;
@@ -227,6 +229,7 @@ export async function checkRun(
     );
     expect(queues.missing === 0, `${queues.missing} planted poison messages not in the dead-letter queue`);
     expect(queues.unexpected === 0, `${queues.unexpected} unexpected dead-letter messages`);
+    expect(queues.duplicates === 0, `${queues.duplicates} planted messages dead-lettered more than once`);
     expect(queues.withoutReason === 0, `${queues.withoutReason} dead letters without a reason`);
 
     return {
@@ -251,6 +254,7 @@ export async function checkRun(
       dlq_planted_found: queues.found,
       dlq_missing: queues.missing,
       dlq_unexpected: queues.unexpected,
+      dlq_duplicates: queues.duplicates,
       dlq_without_reason: queues.withoutReason,
       queue_left: {
         visible: queues.left.visible,
@@ -410,6 +414,7 @@ async function checkQueues(
   found: number;
   missing: number;
   unexpected: number;
+  duplicates: number;
   withoutReason: number;
   unexpectedBodies: string[];
 }> {
@@ -448,8 +453,10 @@ async function checkQueues(
   }
   const planted = new Map<string, number>();
   for (const p of poison) planted.set(p.body, (planted.get(p.body) ?? 0) + 1);
+  const plantedBodies = new Set(planted.keys());
   let found = 0;
   let unexpected = 0;
+  let duplicates = 0;
   let withoutReason = 0;
   const unexpectedBodies: string[] = [];
   for (const text of bodies) {
@@ -465,13 +472,18 @@ async function checkQueues(
     if (remaining > 0) {
       planted.set(original, remaining - 1);
       found += 1;
+    } else if (plantedBodies.has(original)) {
+      // A planted message dead-lettered twice: written to the DLQ, then the source delete
+      // was lost (crash, fault) and the redelivery was dead-lettered again.
+      duplicates += 1;
+      unexpectedBodies.push(`duplicate of planted: ${text.slice(0, 240)}`);
     } else {
       unexpected += 1;
       unexpectedBodies.push(text.slice(0, 300));
     }
   }
   const missing = [...planted.values()].reduce((a, b) => a + b, 0);
-  return { left, dlqCount, found, missing, unexpected, withoutReason, unexpectedBodies };
+  return { left, dlqCount, found, missing, unexpected, duplicates, withoutReason, unexpectedBodies };
 }
 
 async function retrying<T>(call: () => Promise<T>, attempts = 8): Promise<T> {

@@ -72,7 +72,11 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
     if (!options.ready) return;
     const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
     while (Date.now() < deadline) {
-      if (!isRunning()) throw new Error(`${options.name} exited during start (see ${options.logFile})`);
+      if (!isRunning()) {
+        // Killed on purpose while starting: the next start() brings it back.
+        if (expectingExit && child === spawned) return;
+        throw new Error(`${options.name} exited during start (see ${options.logFile})`);
+      }
       if (await options.ready().catch(() => false)) return;
       await sleep(200);
     }
