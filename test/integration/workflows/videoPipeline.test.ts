@@ -99,6 +99,27 @@ test('DeleteMediaComplete cancels a waiting pipeline', async () => {
   await recordHistory(t, 'deleted', handle);
 });
 
+test('a deletion cancels a step in flight instead of waiting for its retries', async () => {
+  const id = videoId();
+  // The webhook keeps failing: publishVideoReady would retry for minutes.
+  t.sink.failNext(1_000, 503);
+  try {
+    const handle = await deliver(t, id, uploadEvent(id), { requiredStages: ['upload'] });
+    await eventually(
+      'publication attempted',
+      () => Promise.resolve(t.sink.deliveries.filter((d) => (d.body as VideoReadyDocument).videoId === id)),
+      (d) => d.length >= 1,
+    );
+    assert.equal((await queryState(t, id)).status, 'processing');
+    await deliver(t, id, deleteEvent(id));
+    const result = (await handle.result()) as VideoPipelineResult;
+    assert.equal(result.status, 'deleted');
+    assert.deepEqual(result.publications, []);
+  } finally {
+    t.sink.failNext(0, 200);
+  }
+});
+
 test('continue-as-new carries state and the dedupe memory', async () => {
   const id = videoId();
   const options = { continueAsNewAfterEvents: 2 };
