@@ -44,7 +44,9 @@ export function loadConfig(options: LoadConfigOptions): VodflowConfig {
     }
     throw new ConfigError(problems);
   }
-  const config = buildConfig(parsed.data, options.role, (name, message) => problems.push(`${name} ${message}`));
+  const config = buildConfig(parsed.data, options.role, (name, message) =>
+    problems.push(`${name} ${message}`),
+  );
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -58,7 +60,9 @@ function readConfigFile(filePath: string, problems: string[]): Record<string, un
   try {
     text = readFileSync(filePath, 'utf8');
   } catch (err) {
-    problems.push(`${configFileVariable} cannot read ${filePath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    problems.push(
+      `${configFileVariable} cannot read ${filePath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
+    );
     return {};
   }
   let value: unknown;

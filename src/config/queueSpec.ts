@@ -10,7 +10,8 @@ export interface QueueSpec {
   deadLetterQueue: string;
 }
 
-export type QueueSpecResult = { ok: true; spec: Omit<QueueSpec, 'deadLetterQueue'> } | { ok: false; reason: string };
+export type QueueSpecResult =
+  { ok: true; spec: Omit<QueueSpec, 'deadLetterQueue'> } | { ok: false; reason: string };
 
 // MNS queue names: start with a letter, then letters, digits or '-', at most 256 (mns-protocol A8).
 export const queueNamePattern = /^[A-Za-z][A-Za-z0-9-]{0,255}$/;
@@ -33,14 +34,18 @@ export function parseQueueEntry(entry: string): QueueSpecResult {
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
     return { ok: false, reason: 'the endpoint must start with http:// or https://' };
   }
-  if (parsed.username || parsed.password) return { ok: false, reason: 'the endpoint must not carry credentials' };
-  if (parsed.search || parsed.hash) return { ok: false, reason: 'the endpoint must not have a query or fragment' };
+  if (parsed.username || parsed.password)
+    return { ok: false, reason: 'the endpoint must not carry credentials' };
+  if (parsed.search || parsed.hash)
+    return { ok: false, reason: 'the endpoint must not have a query or fragment' };
   const segments = parsed.pathname.split('/').filter((s) => s.length > 0);
   // Accept both .../QUEUE and the REST form .../queues/QUEUE that consoles print.
   if (segments.length === 2 && segments[0] === 'queues') segments.shift();
-  if (segments.length !== 1) return { ok: false, reason: 'expected exactly one queue name after the endpoint' };
+  if (segments.length !== 1)
+    return { ok: false, reason: 'expected exactly one queue name after the endpoint' };
   const queue = segments[0]!;
-  if (!queueNamePattern.test(queue)) return { ok: false, reason: `queue name "${queue}" is not a valid MNS queue name` };
+  if (!queueNamePattern.test(queue))
+    return { ok: false, reason: `queue name "${queue}" is not a valid MNS queue name` };
   return { ok: true, spec: { region, endpoint: `${parsed.protocol}//${parsed.host}`, queue } };
 }
 

@@ -136,7 +136,11 @@ export interface VodflowConfig {
 export type Role = 'poller' | 'worker' | 'run';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
-export function buildConfig(settings: Settings, role: Role, issue: (name: string, message: string) => void): VodflowConfig {
+export function buildConfig(
+  settings: Settings,
+  role: Role,
+  issue: (name: string, message: string) => void,
+): VodflowConfig {
   const s = settings;
   const needsQueues = role === 'poller' || role === 'run';
 
@@ -168,7 +172,9 @@ export function buildConfig(settings: Settings, role: Role, issue: (name: string
   }
   if ((s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (s.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
     issue(
-      s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined ? 'TEMPORAL_TLS_CLIENT_CERT_PATH' : 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+      s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined
+        ? 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+        : 'TEMPORAL_TLS_CLIENT_KEY_PATH',
       'client certificate and key must be set together',
     );
   }
@@ -182,7 +188,9 @@ export function buildConfig(settings: Settings, role: Role, issue: (name: string
     ? {
         ...(s.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: s.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
         ...(s.TEMPORAL_TLS_CLIENT_KEY_PATH ? { clientKeyPath: s.TEMPORAL_TLS_CLIENT_KEY_PATH } : {}),
-        ...(s.TEMPORAL_TLS_SERVER_CA_CERT_PATH ? { serverCaCertPath: s.TEMPORAL_TLS_SERVER_CA_CERT_PATH } : {}),
+        ...(s.TEMPORAL_TLS_SERVER_CA_CERT_PATH
+          ? { serverCaCertPath: s.TEMPORAL_TLS_SERVER_CA_CERT_PATH }
+          : {}),
         ...(s.TEMPORAL_TLS_SERVER_NAME ? { serverName: s.TEMPORAL_TLS_SERVER_NAME } : {}),
       }
     : undefined;
@@ -240,7 +248,10 @@ function buildQueues(
     .entries()) {
     const [key, value, extra] = entry.split('=').map((p) => p.trim());
     if (!key || !value || extra !== undefined || !queueNamePattern.test(value)) {
-      issue('VODFLOW_DEAD_LETTER_QUEUES', `entry ${i + 1} must be QUEUE=DEAD_LETTER_QUEUE with valid MNS queue names`);
+      issue(
+        'VODFLOW_DEAD_LETTER_QUEUES',
+        `entry ${i + 1} must be QUEUE=DEAD_LETTER_QUEUE with valid MNS queue names`,
+      );
       continue;
     }
     dlqOverrides.set(key, value);

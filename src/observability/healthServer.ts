@@ -29,7 +29,11 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     if (path === '/healthz') return reply(res, 200, 'ok\n');
     if (path === '/readyz') {
       const state = options.readiness();
-      return reply(res, state.ready ? 200 : 503, state.ready ? 'ready\n' : `not ready: ${state.reason ?? ''}\n`);
+      return reply(
+        res,
+        state.ready ? 200 : 503,
+        state.ready ? 'ready\n' : `not ready: ${state.reason ?? ''}\n`,
+      );
     }
     if (path === '/metrics') {
       Promise.all(options.registries.map((r) => r.metrics()))

@@ -62,7 +62,11 @@ export function deadLetterDocument(
   let candidate = text;
   while (Buffer.byteLength(candidate) > maxMessageBytes && keep > 0) {
     keep = Math.floor(keep * 0.9);
-    candidate = JSON.stringify({ ...document, body: message.body.slice(0, keep), bodyTruncated: { originalBytes } });
+    candidate = JSON.stringify({
+      ...document,
+      body: message.body.slice(0, keep),
+      bodyTruncated: { originalBytes },
+    });
   }
   return candidate;
 }

@@ -88,7 +88,9 @@ class MnsQueue implements QueueTransport {
   async sendDeadLetter(body: string): Promise<string> {
     // The SDK concatenates the body into XML unescaped (B5), so escape it here; consumers
     // (the Node SDK included) read it back unescaped.
-    const response = await this.client.sendMessage(this.spec.deadLetterQueue, { MessageBody: escapeXml(body) });
+    const response = await this.client.sendMessage(this.spec.deadLetterQueue, {
+      MessageBody: escapeXml(body),
+    });
     assertMnsStatus('SendMessage', response, [201]);
     return response.body.MessageId;
   }

@@ -11,7 +11,7 @@ import { InFlightSlots } from './inFlightSlots';
 import { createMnsQueue } from './mnsQueue';
 import { QueueConsumer } from './queueConsumer';
 import type { QueueTransport } from './queueTransport';
-import { VideoSignaller } from './videoSignaller';
+import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
 
 export interface PollerOptions {
   config: Pick<VodflowConfig, 'queues' | 'poller' | 'credentials'> & { temporal: { taskQueue: string } };
@@ -23,6 +23,8 @@ export interface PollerOptions {
   transportFor?: (spec: QueueSpec) => QueueTransport;
   metrics?: PollerMetrics;
   logger?: Logger;
+  /** Replaces the signalling step (tests slow it down; benchmarks measure it). Default: VideoSignaller. */
+  signaller?: (real: VideoSignaller) => { signal(input: VideoSignal): Promise<SignalOutcome> };
   /** Consecutive Temporal failures before receiving pauses. */
   breakerThreshold?: number;
 }
@@ -52,7 +54,12 @@ export function createPoller(options: PollerOptions): Poller {
     options.transportFor ??
     ((spec: QueueSpec) => {
       if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
-      return createMnsQueue({ spec, credentials, timeoutMs: tuning.mnsTimeoutMs, waitSeconds: tuning.waitSeconds });
+      return createMnsQueue({
+        spec,
+        credentials,
+        timeoutMs: tuning.mnsTimeoutMs,
+        waitSeconds: tuning.waitSeconds,
+      });
     });
   const slots = new InFlightSlots(tuning.maxInFlight);
   const breaker = new CircuitBreaker({
@@ -65,11 +72,12 @@ export function createPoller(options: PollerOptions): Poller {
       else logger.info('Temporal reachable again: receiving resumed');
     },
   });
-  const signaller = new VideoSignaller({
+  const realSignaller = new VideoSignaller({
     client: options.client,
     taskQueue: config.temporal.taskQueue,
     timeoutMs: tuning.signalTimeoutMs,
   });
+  const signaller = options.signaller ? options.signaller(realSignaller) : realSignaller;
   const consumers = config.queues.map(
     (spec) =>
       new QueueConsumer({
@@ -93,7 +101,10 @@ export function createPoller(options: PollerOptions): Poller {
       state = 'running';
       for (const consumer of consumers) consumer.start();
       logger.info(
-        { queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`), maxInFlight: tuning.maxInFlight },
+        {
+          queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`),
+          maxInFlight: tuning.maxInFlight,
+        },
         'poller started',
       );
     },
@@ -108,7 +119,10 @@ export function createPoller(options: PollerOptions): Poller {
       logger.info({ inFlight: slots.inUse, timeoutMs }, 'poller stopping: draining in-flight messages');
       // Keep a little of the budget for the release calls.
       const drainDeadline = deadline - Math.min(1_000, timeoutMs / 5);
-      const unfinished = (await Promise.all(consumers.map((c) => c.drain(drainDeadline)))).reduce((a, b) => a + b, 0);
+      const unfinished = (await Promise.all(consumers.map((c) => c.drain(drainDeadline)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
       if (unfinished > 0) {
         await Promise.all(consumers.map((c) => c.releaseUnfinished(Math.max(1, deadline - Date.now()))));
       }

@@ -70,7 +70,10 @@ export class QueueConsumer {
       },
       onLost: (lease, reason) => {
         metrics.failures.inc({ ...this.labels, class: `mns_visibility_${reason}` });
-        this.log.warn({ messageId: lease.message.messageId, reason }, 'lease lost before the signal finished');
+        this.log.warn(
+          { messageId: lease.message.messageId, reason },
+          'lease lost before the signal finished',
+        );
       },
     });
     this.deleter = new DeleteBatcher({
@@ -166,7 +169,9 @@ export class QueueConsumer {
         // A long poll outlived the drain: hand these straight back rather than start work the
         // exiting process may not finish.
         slots.release(messages.length);
-        await Promise.all(messages.map((m) => transport.changeVisibility(m.receiptHandle, 1).catch(() => undefined)));
+        await Promise.all(
+          messages.map((m) => transport.changeVisibility(m.receiptHandle, 1).catch(() => undefined)),
+        );
         continue;
       }
       for (const message of messages) this.startProcessing(message);
@@ -260,7 +265,13 @@ export class QueueConsumer {
       const kind = classifyMnsError(err).kind;
       metrics.failures.inc({ ...this.labels, class: `mns_dead_letter_${kind}` });
       this.log.error(
-        { messageId: message.messageId, reason, deadLetterQueue: spec.deadLetterQueue, kind, err: errorSummary(err) },
+        {
+          messageId: message.messageId,
+          reason,
+          deadLetterQueue: spec.deadLetterQueue,
+          kind,
+          err: errorSummary(err),
+        },
         'could not dead-letter; the message will come back',
       );
       lease.settling = true;
@@ -277,10 +288,16 @@ export class QueueConsumer {
     const { metrics } = this.options;
     metrics.deleted.inc({ ...this.labels, result });
     if (result === 'deleted') {
-      metrics.enqueueToDelete.observe(this.labels, Math.max(0, Date.now() - lease.message.enqueueTime) / 1000);
+      metrics.enqueueToDelete.observe(
+        this.labels,
+        Math.max(0, Date.now() - lease.message.enqueueTime) / 1000,
+      );
       return 'deleted';
     }
-    this.log.warn({ messageId: lease.message.messageId, result }, 'delete did not succeed; the message will come back');
+    this.log.warn(
+      { messageId: lease.message.messageId, result },
+      'delete did not succeed; the message will come back',
+    );
     return result === 'stale' ? 'delete-stale' : 'delete-failed';
   }
 }

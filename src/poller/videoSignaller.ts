@@ -68,7 +68,11 @@ export class VideoSignaller {
     input: VideoSignal,
     workflowIdReusePolicy: 'REJECT_DUPLICATE' | 'ALLOW_DUPLICATE',
   ): Promise<string> {
-    const delivery: VideoEventDelivery = { event: input.event, region: input.region, messageId: input.messageId };
+    const delivery: VideoEventDelivery = {
+      event: input.event,
+      region: input.region,
+      messageId: input.messageId,
+    };
     const start: VideoPipelineInput = { mediaId: input.event.mediaId, region: input.region };
     const handle = await this.withDeadline(() =>
       this.options.client.workflow.signalWithStart(videoPipelineWorkflowType, {

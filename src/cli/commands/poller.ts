@@ -67,7 +67,11 @@ async function connectWithRetry(config: VodflowConfig, logger: Logger): Promise<
     } catch (err) {
       const delay = backoff.next();
       logger.warn(
-        { address: config.temporal.address, err: err instanceof Error ? err.message : String(err), retryInMs: delay },
+        {
+          address: config.temporal.address,
+          err: err instanceof Error ? err.message : String(err),
+          retryInMs: delay,
+        },
         'Temporal not reachable yet',
       );
       await pause(delay);

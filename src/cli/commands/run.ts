@@ -20,7 +20,8 @@ export function registerRunCommand(program: Command): void {
         port: config.http.port,
         registries: [poller.poller.metrics.registry],
         readiness: () => {
-          if (worker.worker.getState() !== 'RUNNING') return { ready: false, reason: `worker ${worker.worker.getState()}` };
+          if (worker.worker.getState() !== 'RUNNING')
+            return { ready: false, reason: `worker ${worker.worker.getState()}` };
           return poller.poller.readiness();
         },
       });

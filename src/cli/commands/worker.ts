@@ -45,7 +45,11 @@ export async function startWorkerProcess(config: VodflowConfig, logger: Logger):
     taskQueue: config.temporal.taskQueue,
   });
   logger.info(
-    { address: config.temporal.address, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue },
+    {
+      address: config.temporal.address,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+    },
     'worker started',
   );
   return worker;

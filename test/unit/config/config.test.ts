@@ -45,7 +45,10 @@ test('a minimal poller environment yields queues with default dead-letter queues
   assert.equal(config.temporal.namespace, 'default');
   assert.equal(config.temporal.tls, undefined);
   assert.equal(config.poller.batchSize, 16);
-  assert.deepEqual(config.credentials, { accessKeyId: 'LTAIexampleid', accessKeySecret: 'super-secret-value' });
+  assert.deepEqual(config.credentials, {
+    accessKeyId: 'LTAIexampleid',
+    accessKeySecret: 'super-secret-value',
+  });
 });
 
 test('every bad value is reported by its exact name, and no secret value is printed', () => {
@@ -121,7 +124,11 @@ test('a config file supplies settings, the environment wins, unknown keys and ba
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'fileid',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'file-secret',
       VODFLOW_QUEUES: [
-        { region: 'cn-shanghai', url: 'http://1.mns.cn-shanghai.aliyuncs.com/vod-events', deadLetterQueue: 'poison' },
+        {
+          region: 'cn-shanghai',
+          url: 'http://1.mns.cn-shanghai.aliyuncs.com/vod-events',
+          deadLetterQueue: 'poison',
+        },
         'cn-beijing=http://1.mns.cn-beijing.aliyuncs.com/vod-bj',
       ],
       VODFLOW_MAX_IN_FLIGHT: 32,
@@ -130,7 +137,11 @@ test('a config file supplies settings, the environment wins, unknown keys and ba
   );
   const config = loadConfig({
     role: 'poller',
-    env: { VODFLOW_CONFIG_FILE: file, TEMPORAL_NAMESPACE: 'from-env', VODFLOW_DEAD_LETTER_QUEUES: 'vod-bj=bj-dead' },
+    env: {
+      VODFLOW_CONFIG_FILE: file,
+      TEMPORAL_NAMESPACE: 'from-env',
+      VODFLOW_DEAD_LETTER_QUEUES: 'vod-bj=bj-dead',
+    },
   });
   assert.equal(config.temporal.namespace, 'from-env');
   assert.equal(config.poller.maxInFlight, 32);
@@ -177,7 +188,14 @@ test('queue entries: valid forms parse, others say why', () => {
     ok: true,
     spec: { region: 'cn-shanghai', endpoint: 'http://127.0.0.1:9100', queue: 'vod-events' },
   });
-  for (const bad of ['', '=http://x/q', 'Cn=http://x/q', 'cn=http://x/', 'cn=http://x/1q', 'cn=http://u:p@x/q']) {
+  for (const bad of [
+    '',
+    '=http://x/q',
+    'Cn=http://x/q',
+    'cn=http://x/',
+    'cn=http://x/1q',
+    'cn=http://u:p@x/q',
+  ]) {
     const result = parseQueueEntry(bad);
     assert.equal(result.ok, false, bad);
   }

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { NamespaceNotFoundError, ServiceError, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  NamespaceNotFoundError,
+  ServiceError,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
 import { deadLetterDocument, maxMessageBytes, type DeadLetterDocument } from '../../../src/poller/deadLetter';
 import { escapeXml } from '../../../src/poller/mnsQueue';
 import { classifyTemporalError, isAlreadyStarted } from '../../../src/poller/temporalErrors';

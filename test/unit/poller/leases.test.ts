@@ -3,7 +3,12 @@ import { test } from 'node:test';
 import { Backoff } from '../../../src/poller/backoff';
 import { DeleteBatcher } from '../../../src/poller/deleteBatcher';
 import { Lease } from '../../../src/poller/lease';
-import type { DeleteFailure, QueueMessage, QueueTransport, VisibilityLease } from '../../../src/poller/queueTransport';
+import type {
+  DeleteFailure,
+  QueueMessage,
+  QueueTransport,
+  VisibilityLease,
+} from '../../../src/poller/queueTransport';
 import { VisibilityExtender } from '../../../src/poller/visibilityExtender';
 
 /** Records calls and answers as MNS would for the handles it knows; a port double for pure logic. */
