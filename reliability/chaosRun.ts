@@ -89,6 +89,11 @@ export interface ChaosResult {
   duplicates_injected: number;
   late_duplicates: number;
   events_dropped_by_vod: number;
+  /** Of those: planned drops (the 1 %) and writes VOD gave up after 3 failed attempts (MNS faults). */
+  events_dropped_planned: number;
+  events_dropped_after_3_attempts: number;
+  events_superseded_by_reconciliation: number;
+  dlq_duplicates: number;
   poison_planted: number;
   faults: Record<FaultKind | 'mns_5xx_injected' | 'mns_connections_dropped' | 'sink_refusals', number>;
   videos_completed: number;
@@ -192,6 +197,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       duplicates_injected: records.filter((r) => r.copy > 0 && r.outcome === 'delivered').length + late,
       late_duplicates: late,
       events_dropped_by_vod: expected.reduce((n, v) => n + v.neverDelivered.length, 0),
+      events_dropped_planned: records.filter((r) => r.copy === 0 && r.outcome === 'lost').length,
+      events_dropped_after_3_attempts: records.filter((r) => r.copy === 0 && r.outcome === 'dropped').length,
+      events_superseded_by_reconciliation: check.events_superseded_by_reconciliation,
+      dlq_duplicates: check.dlq_duplicates,
       poison_planted: poison.length,
       faults: {
         ...executedCounts,

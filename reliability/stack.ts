@@ -49,6 +49,11 @@ export interface ChaosStack {
 
 /** The vodflow CLI the children run; VODFLOW_CHAOS_CLI points the run at another build. */
 const mainJs = process.env.VODFLOW_CHAOS_CLI ?? path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** Poller and worker: the CLI, or with VODFLOW_CHAOS_BRIDGE=1 the bridge (see bridge.ts). */
+const useBridge = process.env.VODFLOW_CHAOS_BRIDGE === '1';
+const roleArgs = (role: 'poller' | 'worker'): string[] =>
+  useBridge ? [path.join(repoRoot, 'dist', 'reliability', 'bridge.js'), role] : [mainJs, role];
+
 const eventTypes =
   'FileUploadComplete,VideoAnalysisComplete,StreamTranscodeComplete,TranscodeComplete,SnapshotComplete,DeleteMediaComplete';
 
@@ -169,7 +174,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     const worker = superviseProcess({
       name: 'worker',
       command: process.execPath,
-      args: [mainJs, 'worker'],
+      args: roleArgs('worker'),
       env: {
         ...common,
         VODFLOW_HTTP_HOST: '127.0.0.1',
@@ -188,7 +193,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       superviseProcess({
         name: `poller-${i}`,
         command: process.execPath,
-        args: [mainJs, 'poller'],
+        args: roleArgs('poller'),
         env: {
           ...common,
           VODFLOW_QUEUES: `cn-shanghai=${mnsEndpoint}/${queue}`,
