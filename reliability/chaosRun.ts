@@ -192,7 +192,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     return {
       seed: options.seed,
       videos: options.videos,
-      events_produced: records.filter((r) => r.copy === 0).length,
+      events_produced: records.filter((r) => r.copy === 0 && producedOutcomes.has(r.outcome)).length,
       messages_written: records.filter((r) => r.outcome === 'delivered').length + late + poison.length,
       duplicates_injected: records.filter((r) => r.copy > 0 && r.outcome === 'delivered').length + late,
       late_duplicates: late,
@@ -461,6 +461,9 @@ async function sendLateDuplicates(
   return sent;
 }
 
+/** Outcomes of events VOD really produced for the queue: written, or lost on the way. */
+const producedOutcomes = new Set(['delivered', 'dropped', 'lost']);
+
 /** The truth per video, from the VOD emulator's own delivery records. */
 function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): ExpectedVideo[] {
   return [...videoSpecs.entries()].map(([videoId, spec]) => {
@@ -468,6 +471,8 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
     const delivered = new Map<string, { eventType: string; body: Record<string, unknown> }>();
     const all = new Map<string, { eventType: string; body: Record<string, unknown> }>();
     for (const record of view.events) {
+      // Events the callback does not select are never meant to reach the queue.
+      if (!producedOutcomes.has(record.outcome)) continue;
       const key = eventKey(videoId, record.eventType, record.body);
       all.set(key, { eventType: record.eventType, body: record.body });
       if (record.outcome === 'delivered')
