@@ -82,6 +82,8 @@ export const chaosPipelineOptions = {
 };
 
 export interface ChaosResult {
+  /** 'cli': bin/vodflow poller and worker; 'bridge': reliability/bridge.ts (VODFLOW_CHAOS_BRIDGE=1). */
+  mode: 'cli' | 'bridge';
   seed: number;
   videos: number;
   events_produced: number;
@@ -190,6 +192,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const executedCounts = countFaults(executed);
     const mnsStats = await mnsInjected(stack);
     return {
+      mode: process.env.VODFLOW_CHAOS_BRIDGE === '1' ? 'bridge' : 'cli',
       seed: options.seed,
       videos: options.videos,
       events_produced: records.filter((r) => r.copy === 0 && producedOutcomes.has(r.outcome)).length,
