@@ -133,7 +133,8 @@ export class PollerStack {
       poller: { ...testTuning, ...tuning },
       http: { host: '127.0.0.1', port: 0 },
       logLevel: 'warn',
-      worker: {},
+      worker: { vodTimeoutMs: 10_000, webhookTimeoutMs: 10_000 },
+      pipeline: {},
     };
   }
 
