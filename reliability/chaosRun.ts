@@ -82,8 +82,6 @@ export const chaosPipelineOptions = {
 };
 
 export interface ChaosResult {
-  /** 'cli': bin/vodflow poller and worker; 'bridge': reliability/bridge.ts (VODFLOW_CHAOS_BRIDGE=1). */
-  mode: 'cli' | 'bridge';
   seed: number;
   videos: number;
   events_produced: number;
@@ -192,7 +190,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const executedCounts = countFaults(executed);
     const mnsStats = await mnsInjected(stack);
     return {
-      mode: process.env.VODFLOW_CHAOS_BRIDGE === '1' ? 'bridge' : 'cli',
       seed: options.seed,
       videos: options.videos,
       events_produced: records.filter((r) => r.copy === 0 && producedOutcomes.has(r.outcome)).length,

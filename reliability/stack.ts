@@ -21,7 +21,7 @@ export interface ChaosStackOptions {
   seed: number;
   /** VOD emulator timeline multiplier (1 ≈ 2–5 s per video). */
   vodTimeScale: number;
-  /** JSON pipeline options handed to the poller (start input) and worker, when they read it. */
+  /** VODFLOW_PIPELINE_OPTIONS: the poller sends them with every workflow start. */
   pipelineOptions: Record<string, unknown>;
   pollerEnv?: Record<string, string>;
 }
@@ -49,11 +49,6 @@ export interface ChaosStack {
 
 /** The vodflow CLI the children run; VODFLOW_CHAOS_CLI points the run at another build. */
 const mainJs = process.env.VODFLOW_CHAOS_CLI ?? path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
-/** Poller and worker: the CLI, or with VODFLOW_CHAOS_BRIDGE=1 the bridge (see bridge.ts). */
-const useBridge = process.env.VODFLOW_CHAOS_BRIDGE === '1';
-const roleArgs = (role: 'poller' | 'worker'): string[] =>
-  useBridge ? [path.join(repoRoot, 'dist', 'reliability', 'bridge.js'), role] : [mainJs, role];
-
 const eventTypes =
   'FileUploadComplete,VideoAnalysisComplete,StreamTranscodeComplete,TranscodeComplete,SnapshotComplete,DeleteMediaComplete';
 
@@ -174,7 +169,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     const worker = superviseProcess({
       name: 'worker',
       command: process.execPath,
-      args: roleArgs('worker'),
+      args: [mainJs, 'worker'],
       env: {
         ...common,
         VODFLOW_HTTP_HOST: '127.0.0.1',
@@ -193,7 +188,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       superviseProcess({
         name: `poller-${i}`,
         command: process.execPath,
-        args: roleArgs('poller'),
+        args: [mainJs, 'poller'],
         env: {
           ...common,
           VODFLOW_QUEUES: `cn-shanghai=${mnsEndpoint}/${queue}`,
