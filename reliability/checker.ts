@@ -411,7 +411,7 @@ function checkPublications(
         problem: `${keys.size} keys, ${versions.size} versions published: ${[...keys].join(' ')}`,
       });
     }
-    sameKeyRepeats += list.length - Math.min(list.length, 1);
+    sameKeyRepeats += list.length - keys.size;
   }
   for (const [videoId, list] of byVideo) {
     if (!known.has(videoId)) {
