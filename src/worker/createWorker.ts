@@ -1,5 +1,6 @@
 import { NativeConnection, Worker, type TLSConfig } from '@temporalio/worker';
 import { createActivities, describeWorker, type ActivityDeps } from '../activities';
+import { installWorkerRuntime } from './runtime';
 import { workflowBundle } from './workflowBundle';
 
 export interface WorkerOptions {
@@ -34,6 +35,7 @@ const workerTuning = {
 };
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  installWorkerRuntime();
   const connection = await NativeConnection.connect({
     address: options.address,
     ...(options.tls ? { tls: options.tls } : {}),
