@@ -68,6 +68,7 @@ export interface CheckReport {
   effects_duplicated: number;
   publication_retries_same_key: number;
   signatures_invalid: number;
+  /** Distinct messages in the dead-letter queue (copies of one message count once). */
   dlq_count: number;
   dlq_planted_found: number;
   dlq_missing: number;
@@ -265,7 +266,10 @@ export async function checkRun(
       effects_duplicated: publications.duplicated,
       publication_retries_same_key: publications.sameKeyRepeats,
       signatures_invalid: publications.invalidSignatures,
-      dlq_count: queues.dlqCount,
+      // Distinct dead-lettered messages. Dead-lettering is at least once (send to the DLQ,
+      // then delete the source: a crash between the two repeats the send), so copies of one
+      // planted message are counted apart, in dlq_duplicates, not as unexpected content.
+      dlq_count: queues.dlqCount - queues.duplicates,
       dlq_planted_found: queues.found,
       dlq_missing: queues.missing,
       dlq_unexpected: queues.unexpected,
