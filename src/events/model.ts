@@ -116,6 +116,11 @@ interface EventBase<T extends string, P> {
   identity: string;
   /** Extend (user data) as sent, parsed when it is JSON. */
   extend?: unknown;
+  /**
+   * Present when decode() dropped an unusable field value (e.g. `"Width":"abc"`) or
+   * derived a status the body omitted; the event is still valid. One line each.
+   */
+  warnings?: string[];
   payload: P;
 }
 
