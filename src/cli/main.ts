@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
+import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
 
 const program = new Command()
   .name('vodflow')
@@ -8,6 +9,7 @@ const program = new Command()
   .configureHelp({ sortSubcommands: true });
 
 registerDemoCommand(program);
+registerMnsEmulatorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);

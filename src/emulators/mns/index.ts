@@ -1,0 +1,131 @@
+/**
+ * The MNS emulator: the queue half of the MNS XML API, spoken well enough that the official
+ * SDKs cannot tell it from the service. In-process for tests, or standalone via
+ * `vodflow mns-emulator`.
+ */
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '../../observability/logger';
+import { MnsAccount } from './account';
+import { FaultInjector, type FaultConfig } from './faults';
+import { createMnsHttpServer } from './httpServer';
+import { SnapshotWriter } from './persistence';
+import type { QueueStats } from './queue';
+import type { Credential } from './signature';
+
+export type { FaultConfig, MnsOperation, OperationFaults } from './faults';
+export { mnsOperations } from './faults';
+export type { QueueStats } from './queue';
+export type { Credential } from './signature';
+
+export interface MnsEmulatorOptions {
+  host?: string;
+  /** 0 or omitted: a free port. */
+  port?: number;
+  /** Shown in error HostIds only; queue URLs use the Host the client addressed. */
+  accountId?: string;
+  credentials: Credential[];
+  /** Keep queues and messages here across restarts (write-behind, see persistence.ts). */
+  dataDir?: string;
+  /** Write-behind interval for `dataDir`; default 200 ms. */
+  flushIntervalMs?: number;
+  faults?: FaultConfig;
+  /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
+  admin?: boolean;
+  logger?: Logger;
+}
+
+export interface MnsEmulatorStats {
+  queues: Record<string, QueueStats>;
+  injected: { errors: number; drops: number };
+}
+
+export interface MnsEmulator {
+  /** `http://host:port`, ready for createMnsClient({ endpoint }). */
+  endpoint: string;
+  port: number;
+  accountId: string;
+  setFaults(faults: FaultConfig): void;
+  /** Message counts of one queue (active / in flight / delayed), undefined if it does not exist. */
+  queueStats(queueName: string): QueueStats | undefined;
+  stats(): MnsEmulatorStats;
+  /** Writes the data-dir snapshot now (no-op without dataDir). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<MnsEmulator> {
+  if (options.credentials.length === 0)
+    throw new Error('startMnsEmulator: at least one credential is required');
+  const logger = options.logger ?? createLogger('mns-emulator');
+  const host = options.host ?? '127.0.0.1';
+  const accountId = options.accountId ?? '1234567890123456';
+  const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
+
+  let writer: SnapshotWriter | undefined;
+  const account = new MnsAccount(Date.now, () => writer?.markDirty());
+  if (options.dataDir !== undefined) {
+    writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
+      logger.error({ err }, 'mns emulator snapshot write failed'),
+    ).open(options.dataDir);
+    const saved = writer.load();
+    if (saved !== undefined) account.restore(saved);
+  }
+  const faults = new FaultInjector(options.faults ?? {});
+
+  const stats = (): MnsEmulatorStats => ({
+    queues: Object.fromEntries([...account.queues.values()].map((q) => [q.name, q.stats()])),
+    injected: { ...faults.counts },
+  });
+  let endpoint = '';
+  const server = createMnsHttpServer({
+    account,
+    secrets,
+    faults,
+    admin: options.admin ?? false,
+    fallbackOrigin: () => endpoint,
+    adminStats: stats,
+    logger,
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // Retention expiry is also checked lazily; the sweep keeps idle queues' counts honest.
+  const sweeper = setInterval(() => account.sweepExpired(), 5_000);
+  sweeper.unref();
+  logger.info(
+    { endpoint, dataDir: options.dataDir, admin: options.admin ?? false },
+    'mns emulator listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint,
+    port,
+    accountId,
+    setFaults: (config) => faults.set(config),
+    queueStats: (name) => account.queues.get(name)?.stats(),
+    stats,
+    flush: async () => {
+      await writer?.flush();
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Waiting long polls answer 404 MessageNotExist, then idle keep-alive sockets go.
+        account.close();
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 100).unref();
+        await closed;
+        await writer?.close();
+      })();
+      return stopping;
+    },
+  };
+}
