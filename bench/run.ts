@@ -1,0 +1,278 @@
+/**
+ * `npm run bench`: every scenario in one run on this machine, each on a fresh dev server
+ * (and a fresh MNS emulator where a queue is involved), then bench/results/latest.json, the
+ * SVG chart and the generated section of docs/BENCHMARKS.md. Progress goes to stderr, the
+ * summary table to stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { freePort } from '../src/stack/freePort';
+import { repoRoot, temporalBinary } from '../src/stack/paths';
+import { ensureTemporalBinary, type TemporalDevServer } from '../src/stack/temporalDevServer';
+import { renderChart } from './chart';
+import { benchConfig, type BenchConfig } from './config';
+import { toDelivery } from './deliveries';
+import { devServerDescription, withFreshDevServer } from './devServer';
+import { benchCredentials, startMnsStack, type MnsStack } from './mnsStack';
+import { renderSummaryTable, updateBenchmarksDoc } from './report';
+import { evaluateTargets, machineInfo, ratio, writeResults, type BenchResults, type ScalingPoint } from './results';
+import { runCeiling } from './scenarios/ceiling';
+import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from './scenarios/consumer';
+import { runWorkerLatency } from './scenarios/worker';
+import { generateWorkload, type Workload } from './workload';
+
+const taskQueue = 'vodflow';
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function temporalCliVersion(): string {
+  const out = spawnSync(temporalBinary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return (out.stdout ?? '').trim() || 'unknown';
+}
+
+async function withStack<T>(run: (server: TemporalDevServer, mns: MnsStack) => Promise<T>): Promise<T> {
+  return withFreshDevServer(async (server) => {
+    const mns = await startMnsStack();
+    try {
+      return await run(server, mns);
+    } finally {
+      await mns.stop();
+    }
+  });
+}
+
+function baseEnv(server: TemporalDevServer): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Only what a process needs to run; nothing of the caller's vodflow/Temporal settings.
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) {
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  }
+  return {
+    ...env,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: benchCredentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: benchCredentials.accessKeySecret,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    VODFLOW_TASK_QUEUE: taskQueue,
+  };
+}
+
+async function pollerCommand(server: TemporalDevServer, mns: MnsStack, inFlight: number): Promise<ConsumerCommand> {
+  return {
+    command: path.join(repoRoot, 'bin', 'vodflow'),
+    args: ['poller'],
+    env: {
+      ...baseEnv(server),
+      VODFLOW_QUEUES: `cn-shanghai=${mns.emulator.endpoint}/${mns.queue}`,
+      VODFLOW_MAX_IN_FLIGHT: String(inFlight),
+      VODFLOW_HTTP_HOST: '127.0.0.1',
+      VODFLOW_HTTP_PORT: String(await freePort()),
+    },
+  };
+}
+
+function naiveCommand(server: TemporalDevServer, mns: MnsStack): ConsumerCommand {
+  return {
+    command: process.execPath,
+    args: [path.join(repoRoot, 'dist', 'bench', 'naiveConsumer.js')],
+    env: { ...baseEnv(server), BENCH_MNS_ENDPOINT: mns.emulator.endpoint, BENCH_MNS_QUEUE: mns.queue },
+  };
+}
+
+/** Generous: a stuck run should fail, not hang the machine for an hour. */
+function drainTimeoutMs(events: number): number {
+  return 120_000 + events * 20;
+}
+
+async function pollerBacklog(events: Workload['events'], inFlight: number): Promise<BacklogResult> {
+  return withStack(async (server, mns) =>
+    runBacklog(mns, events, await pollerCommand(server, mns, inFlight), 'vodflow poller', drainTimeoutMs(events.length)),
+  );
+}
+
+function scalingPoint(events: number, inFlight: number, r: BacklogResult): ScalingPoint {
+  return {
+    events,
+    in_flight: inFlight,
+    poller_events_per_s: r.events_per_s,
+    poller_peak_rss_mb: r.peak_rss_mb,
+    poller_cpu_cores: r.cpu_cores,
+  };
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchResults> {
+  const startedAt = performance.now();
+  ensureTemporalBinary();
+  const workload = generateWorkload({ events: config.events, videos: config.videos, seed: config.seed });
+  const results: BenchResults = {
+    schema: 1,
+    mode: config.mode,
+    generated_at: new Date().toISOString(),
+    command: config.mode === 'full' ? 'npm run bench' : 'BENCH_QUICK=1 npm run bench',
+    duration_s: 0,
+    machine: machineInfo(temporalCliVersion()),
+    setup: {
+      dev_server: devServerDescription,
+      mns: 'vodflow MNS emulator in the bench process, queried through the real @alicloud/mns SDK',
+      in_flight: config.inFlight,
+      measurement:
+        'broker side: enqueue = emulator EnqueueTime, delete = emulator applying DeleteMessage/BatchDeleteMessage; ' +
+        'throughput = events / (first receive -> last delete) over a prefilled backlog; ' +
+        'CPU and peak RSS (VmHWM) of the consumer process from /proc',
+    },
+    workload: {
+      events: config.events,
+      videos: config.videos,
+      seed: config.seed,
+      naive_events: config.naiveEvents,
+      latency_events: config.latencyEvents,
+    },
+    throughput: { ceiling_events_per_s: null, naive_events_per_s: null, poller_events_per_s: null },
+    latency: {
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      rate_events_per_s: null,
+      naive_p50_ms: null,
+      naive_p99_ms: null,
+    },
+    memory: { poller_peak_rss_mb: null, naive_peak_rss_mb: null },
+    cpu: { poller_cpu_cores: null, naive_cpu_cores: null },
+    ratios: { poller_over_ceiling: null, poller_over_naive: null },
+    worker: null,
+    scaling: { events: [], in_flight: [] },
+    targets: {},
+    scenarios: {},
+  };
+  const want = (name: Parameters<BenchConfig['scenarios']['has']>[0]) => config.scenarios.has(name);
+
+  if (want('ceiling')) {
+    log(`ceiling: ${config.events} signalWithStart calls at concurrency ${config.inFlight}`);
+    const deliveries = workload.events.map(toDelivery);
+    const ceiling = await withFreshDevServer((server) =>
+      runCeiling({
+        address: server.address,
+        namespace: server.namespace,
+        taskQueue,
+        concurrency: config.inFlight,
+        deliveries,
+      }),
+    );
+    results.scenarios.ceiling = ceiling;
+    results.throughput.ceiling_events_per_s = ceiling.events_per_s;
+    log(`ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures)`);
+  }
+
+  if (want('naive')) {
+    const events = workload.events.slice(0, config.naiveEvents);
+    log(`naive: draining ${events.length} events, one message at a time`);
+    const naive = await withStack((server, mns) =>
+      runBacklog(mns, events, naiveCommand(server, mns), 'naive consumer', drainTimeoutMs(events.length * 10)),
+    );
+    results.scenarios.naive = naive;
+    results.throughput.naive_events_per_s = naive.events_per_s;
+    results.memory.naive_peak_rss_mb = naive.peak_rss_mb;
+    results.cpu.naive_cpu_cores = naive.cpu_cores;
+    log(`naive: ${naive.events_per_s} events/s`);
+  }
+
+  if (want('poller')) {
+    log(`poller: draining ${workload.events.length} events, in-flight ${config.inFlight}`);
+    const poller = await pollerBacklog(workload.events, config.inFlight);
+    results.scenarios.poller = poller;
+    results.throughput.poller_events_per_s = poller.events_per_s;
+    results.memory.poller_peak_rss_mb = poller.peak_rss_mb;
+    results.cpu.poller_cpu_cores = poller.cpu_cores;
+    log(`poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB`);
+  }
+
+  if (want('latency')) {
+    const ceilingRate = results.throughput.ceiling_events_per_s;
+    const rate = Number(process.env.BENCH_LATENCY_RATE ?? (ceilingRate ? ceilingRate / 2 : 100));
+    const latencyWorkload = generateWorkload({
+      events: config.latencyEvents,
+      videos: Math.max(1, Math.floor(config.latencyEvents / 4)),
+      seed: config.seed + 1,
+    });
+    log(`latency: ${latencyWorkload.events.length} events paced at ${rate.toFixed(1)} events/s (half the ceiling)`);
+    const paced = await withStack(async (server, mns) =>
+      runPaced(
+        mns,
+        latencyWorkload.events,
+        rate,
+        await pollerCommand(server, mns, config.inFlight),
+        'vodflow poller',
+        drainTimeoutMs(latencyWorkload.events.length),
+      ),
+    );
+    results.scenarios.poller_paced = paced;
+    results.latency.p50_ms = paced.latency.p50_ms;
+    results.latency.p95_ms = paced.latency.p95_ms;
+    results.latency.p99_ms = paced.latency.p99_ms;
+    results.latency.rate_events_per_s = paced.rate_events_per_s;
+    log(`latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms`);
+  }
+
+  if (want('worker')) {
+    log(`worker: ${config.workerVideos} videos through the real worker`);
+    results.worker = await runWorkerLatency({ videos: config.workerVideos, seed: config.seed + 2, log });
+    if (results.worker) log(`worker: p50 ${results.worker.p50_ms} ms, p99 ${results.worker.p99_ms} ms`);
+  }
+
+  if (want('scaling')) {
+    for (const events of config.scalingEvents) {
+      const w = generateWorkload({ events, videos: Math.max(1, Math.floor(events / 4)), seed: config.seed });
+      log(`scaling: ${events} events, in-flight ${config.inFlight}`);
+      const r = await pollerBacklog(w.events, config.inFlight);
+      results.scaling.events.push(scalingPoint(events, config.inFlight, r));
+      log(`scaling: ${events} events -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+    }
+    const w = generateWorkload({
+      events: config.scalingInFlightEvents,
+      videos: Math.max(1, Math.floor(config.scalingInFlightEvents / 4)),
+      seed: config.seed,
+    });
+    for (const inFlight of config.scalingInFlight) {
+      log(`scaling: in-flight ${inFlight}, ${w.events.length} events`);
+      const r = await pollerBacklog(w.events, inFlight);
+      results.scaling.in_flight.push(scalingPoint(w.events.length, inFlight, r));
+      log(`scaling: in-flight ${inFlight} -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+    }
+  }
+
+  results.ratios.poller_over_ceiling = ratio(
+    results.throughput.poller_events_per_s,
+    results.throughput.ceiling_events_per_s,
+  );
+  results.ratios.poller_over_naive = ratio(results.throughput.poller_events_per_s, results.throughput.naive_events_per_s);
+  results.targets = evaluateTargets(results);
+  results.duration_s = Math.round((performance.now() - startedAt) / 1000);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  log(
+    `${config.mode} run: ${config.events} events / ${config.videos} videos, scenarios ${[...config.scenarios].join(', ')}`,
+  );
+  const results = await runBench(config);
+  const out = path.resolve(repoRoot, config.out);
+  await writeResults(out, results);
+  const chart = out.replace(/\.json$/, '') + '.svg';
+  await writeFile(chart, renderChart(results));
+  if (config.mode === 'full' || process.env.BENCH_UPDATE_DOCS === '1') {
+    await updateBenchmarksDoc(path.join(repoRoot, 'docs', 'BENCHMARKS.md'), results, path.relative(repoRoot, chart));
+  }
+  console.log(renderSummaryTable(results));
+  log(`results: ${path.relative(repoRoot, out)}, chart: ${path.relative(repoRoot, chart)} (${results.duration_s} s)`);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}
