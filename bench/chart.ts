@@ -22,12 +22,21 @@ function formatValue(v: number): string {
 }
 
 /** Horizontal bars scaled to the largest value, each labelled with its number. */
-export function barPanel(x: number, y: number, width: number, title: string, unit: string, bars: Bar[]): string {
+export function barPanel(
+  x: number,
+  y: number,
+  width: number,
+  title: string,
+  unit: string,
+  bars: Bar[],
+): string {
   const rowHeight = 26;
   const labelWidth = 120;
   const plotWidth = width - labelWidth - 70;
   const max = Math.max(1, ...bars.map((b) => b.value ?? 0));
-  const parts = [`<text x="${x}" y="${y}" ${font} font-size="14" font-weight="bold">${escapeXml(title)}</text>`];
+  const parts = [
+    `<text x="${x}" y="${y}" ${font} font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
   bars.forEach((bar, i) => {
     const top = y + 14 + i * rowHeight;
     const w = bar.value === null ? 0 : Math.max(1, (bar.value / max) * plotWidth);
@@ -58,7 +67,9 @@ export function linePanel(
   yLabel: string,
   points: LinePoint[],
 ): string {
-  const parts = [`<text x="${x}" y="${y}" ${font} font-size="14" font-weight="bold">${escapeXml(title)}</text>`];
+  const parts = [
+    `<text x="${x}" y="${y}" ${font} font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
   const left = x + 50;
   const top = y + 16;
   const plotW = width - 70;
@@ -77,7 +88,9 @@ export function linePanel(
   const maxY = Math.max(1, ...points.map((p) => p.y));
   const px = (v: number) => left + (maxX === 0 ? 0 : (v / maxX) * plotW);
   const py = (v: number) => top + plotH - (v / maxY) * plotH;
-  const path = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
+  const path = points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`)
+    .join(' ');
   parts.push(`<path d="${path}" fill="none" stroke="#1f77b4" stroke-width="2"/>`);
   for (const p of points) {
     parts.push(

@@ -31,7 +31,8 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return value;
 }
 
@@ -41,7 +42,8 @@ function intList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): numb
   if (raw.trim() === '') return [];
   return raw.split(',').map((part) => {
     const value = Number(part.trim());
-    if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: "${part}" is not a positive integer`);
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name}: "${part}" is not a positive integer`);
     return value;
   });
 }

@@ -31,7 +31,11 @@ export async function startMnsStack(queue = 'vod-events'): Promise<MnsStack> {
 }
 
 /** Enqueues every body before the consumer starts: the throughput runs drain a backlog. */
-export async function prefill(stack: MnsStack, events: readonly WorkloadEvent[], concurrency = 8): Promise<void> {
+export async function prefill(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  concurrency = 8,
+): Promise<void> {
   let next = 0;
   const lane = async (): Promise<void> => {
     for (;;) {
@@ -46,7 +50,9 @@ export async function prefill(stack: MnsStack, events: readonly WorkloadEvent[],
   await Promise.all(Array.from({ length: concurrency }, lane));
   const stats = stack.emulator.queueStats(stack.queue);
   if (stats?.active !== events.length) {
-    throw new Error(`prefill: expected ${events.length} active messages, emulator has ${JSON.stringify(stats)}`);
+    throw new Error(
+      `prefill: expected ${events.length} active messages, emulator has ${JSON.stringify(stats)}`,
+    );
   }
 }
 
@@ -54,7 +60,11 @@ export async function prefill(stack: MnsStack, events: readonly WorkloadEvent[],
  * Sends one message per event at `ratePerS`, on an absolute schedule (a late tick does not
  * push the later ones back), so the consumer sees a steady arrival rate.
  */
-export async function sendPaced(stack: MnsStack, events: readonly WorkloadEvent[], ratePerS: number): Promise<number> {
+export async function sendPaced(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  ratePerS: number,
+): Promise<number> {
   const started = performance.now();
   const pending: Promise<unknown>[] = [];
   let failures = 0;

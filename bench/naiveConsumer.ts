@@ -31,7 +31,10 @@ async function main(): Promise<void> {
     accessKeyId: required('ALIBABA_CLOUD_ACCESS_KEY_ID'),
     accessKeySecret: required('ALIBABA_CLOUD_ACCESS_KEY_SECRET'),
   });
-  const connection = await Connection.connect({ address: required('TEMPORAL_ADDRESS'), connectTimeout: 10_000 });
+  const connection = await Connection.connect({
+    address: required('TEMPORAL_ADDRESS'),
+    connectTimeout: 10_000,
+  });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   const taskQueue = process.env.VODFLOW_TASK_QUEUE ?? 'vodflow';
   let stopping = false;
@@ -48,7 +51,11 @@ async function main(): Promise<void> {
     }
     const decoded = decode(message.MessageBody);
     if (decoded.ok && decoded.event.mediaId !== null) {
-      const delivery: VideoEventDelivery = { event: decoded.event, region: benchRegion, messageId: message.MessageId };
+      const delivery: VideoEventDelivery = {
+        event: decoded.event,
+        region: benchRegion,
+        messageId: message.MessageId,
+      };
       await client.withDeadline(Date.now() + 10_000, () =>
         client.workflow.signalWithStart(videoPipelineWorkflowType, {
           workflowId: videoWorkflowId(decoded.event.mediaId!),

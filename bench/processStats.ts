@@ -31,7 +31,8 @@ export function parseStatTicks(stat: string): number {
   // After "pid (comm) ", field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
   const utime = Number(fields[11]);
   const stime = Number(fields[12]);
-  if (!Number.isFinite(utime) || !Number.isFinite(stime)) throw new Error('unexpected /proc/<pid>/stat format');
+  if (!Number.isFinite(utime) || !Number.isFinite(stime))
+    throw new Error('unexpected /proc/<pid>/stat format');
   return utime + stime;
 }
 

@@ -37,7 +37,11 @@ export function observeQueue(queueName: string): QueueObservation {
   const proto = MnsQueue.prototype as unknown as Patchable;
   const originalDelete = proto.deleteMessage;
   const originalReceive = proto.receive;
-  if (typeof originalDelete !== 'function' || typeof originalReceive !== 'function' || typeof proto.resolveHandle !== 'function') {
+  if (
+    typeof originalDelete !== 'function' ||
+    typeof originalReceive !== 'function' ||
+    typeof proto.resolveHandle !== 'function'
+  ) {
     throw new Error('queueObserver: the MNS emulator no longer has deleteMessage/receive/resolveHandle');
   }
   const deletes: DeleteRecord[] = [];
@@ -49,7 +53,8 @@ export function observeQueue(queueName: string): QueueObservation {
       if (deletes.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`only ${deletes.length} of ${count} messages deleted within ${timeoutMs} ms`)),
+          () =>
+            reject(new Error(`only ${deletes.length} of ${count} messages deleted within ${timeoutMs} ms`)),
           timeoutMs,
         );
         // A consumer that dies early ends the run through another path; never hold the process.

@@ -102,7 +102,9 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     '',
     '| target | value | result |',
     '|---|---:|---|',
-    ...Object.entries(r.targets).map(([name, t]) => `| ${name} ${t.target} | ${n(t.value)} | ${met(t.met)} |`),
+    ...Object.entries(r.targets).map(
+      ([name, t]) => `| ${name} ${t.target} | ${n(t.value)} | ${met(t.met)} |`,
+    ),
     '',
     'Scaling (poller, backlog drain, each point on a fresh dev server):',
     '',
@@ -119,12 +121,19 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
 }
 
 /** Replaces the generated section of docs/BENCHMARKS.md, keeping everything around it. */
-export async function updateBenchmarksDoc(docPath: string, r: BenchResults, chartFromRoot: string): Promise<void> {
+export async function updateBenchmarksDoc(
+  docPath: string,
+  r: BenchResults,
+  chartFromRoot: string,
+): Promise<void> {
   const doc = await readFile(docPath, 'utf8');
   const start = doc.indexOf(startMarker);
   const end = doc.indexOf(endMarker);
   if (start < 0 || end < start) throw new Error(`${docPath}: results markers not found`);
-  const chartPath = path.relative(path.dirname(docPath), path.resolve(path.dirname(docPath), '..', chartFromRoot));
+  const chartPath = path.relative(
+    path.dirname(docPath),
+    path.resolve(path.dirname(docPath), '..', chartFromRoot),
+  );
   const section = `${startMarker}\n\n${renderResultsMarkdown(r, chartPath)}\n\n${endMarker}`;
   await writeFile(docPath, doc.slice(0, start) + section + doc.slice(end + endMarker.length));
 }

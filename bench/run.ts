@@ -16,7 +16,14 @@ import { toDelivery } from './deliveries';
 import { devServerDescription, withFreshDevServer } from './devServer';
 import { benchCredentials, startMnsStack, type MnsStack } from './mnsStack';
 import { renderSummaryTable, updateBenchmarksDoc } from './report';
-import { evaluateTargets, machineInfo, ratio, writeResults, type BenchResults, type ScalingPoint } from './results';
+import {
+  evaluateTargets,
+  machineInfo,
+  ratio,
+  writeResults,
+  type BenchResults,
+  type ScalingPoint,
+} from './results';
 import { runCeiling } from './scenarios/ceiling';
 import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from './scenarios/consumer';
 import { runWorkerLatency } from './scenarios/worker';
@@ -60,7 +67,11 @@ function baseEnv(server: TemporalDevServer): NodeJS.ProcessEnv {
   };
 }
 
-async function pollerCommand(server: TemporalDevServer, mns: MnsStack, inFlight: number): Promise<ConsumerCommand> {
+async function pollerCommand(
+  server: TemporalDevServer,
+  mns: MnsStack,
+  inFlight: number,
+): Promise<ConsumerCommand> {
   return {
     command: path.join(repoRoot, 'bin', 'vodflow'),
     args: ['poller'],
@@ -89,7 +100,13 @@ function drainTimeoutMs(events: number): number {
 
 async function pollerBacklog(events: Workload['events'], inFlight: number): Promise<BacklogResult> {
   return withStack(async (server, mns) =>
-    runBacklog(mns, events, await pollerCommand(server, mns, inFlight), 'vodflow poller', drainTimeoutMs(events.length)),
+    runBacklog(
+      mns,
+      events,
+      await pollerCommand(server, mns, inFlight),
+      'vodflow poller',
+      drainTimeoutMs(events.length),
+    ),
   );
 }
 
@@ -170,7 +187,13 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const events = workload.events.slice(0, config.naiveEvents);
     log(`naive: draining ${events.length} events, one message at a time`);
     const naive = await withStack((server, mns) =>
-      runBacklog(mns, events, naiveCommand(server, mns), 'naive consumer', drainTimeoutMs(events.length * 10)),
+      runBacklog(
+        mns,
+        events,
+        naiveCommand(server, mns),
+        'naive consumer',
+        drainTimeoutMs(events.length * 10),
+      ),
     );
     results.scenarios.naive = naive;
     results.throughput.naive_events_per_s = naive.events_per_s;
@@ -197,7 +220,9 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       videos: Math.max(1, Math.floor(config.latencyEvents / 4)),
       seed: config.seed + 1,
     });
-    log(`latency: ${latencyWorkload.events.length} events paced at ${rate.toFixed(1)} events/s (half the ceiling)`);
+    log(
+      `latency: ${latencyWorkload.events.length} events paced at ${rate.toFixed(1)} events/s (half the ceiling)`,
+    );
     const paced = await withStack(async (server, mns) =>
       runPaced(
         mns,
@@ -247,7 +272,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.throughput.poller_events_per_s,
     results.throughput.ceiling_events_per_s,
   );
-  results.ratios.poller_over_naive = ratio(results.throughput.poller_events_per_s, results.throughput.naive_events_per_s);
+  results.ratios.poller_over_naive = ratio(
+    results.throughput.poller_events_per_s,
+    results.throughput.naive_events_per_s,
+  );
   results.targets = evaluateTargets(results);
   results.duration_s = Math.round((performance.now() - startedAt) / 1000);
   return results;
@@ -264,10 +292,16 @@ async function main(): Promise<void> {
   const chart = out.replace(/\.json$/, '') + '.svg';
   await writeFile(chart, renderChart(results));
   if (config.mode === 'full' || process.env.BENCH_UPDATE_DOCS === '1') {
-    await updateBenchmarksDoc(path.join(repoRoot, 'docs', 'BENCHMARKS.md'), results, path.relative(repoRoot, chart));
+    await updateBenchmarksDoc(
+      path.join(repoRoot, 'docs', 'BENCHMARKS.md'),
+      results,
+      path.relative(repoRoot, chart),
+    );
   }
   console.log(renderSummaryTable(results));
-  log(`results: ${path.relative(repoRoot, out)}, chart: ${path.relative(repoRoot, chart)} (${results.duration_s} s)`);
+  log(
+    `results: ${path.relative(repoRoot, out)}, chart: ${path.relative(repoRoot, chart)} (${results.duration_s} s)`,
+  );
 }
 
 if (require.main === module) {

@@ -50,7 +50,15 @@ function hex(random: () => number, length: number): string {
 }
 
 const definitions = ['LD', 'SD', 'HD', 'FD', 'OD', '2K', '4K'] as const;
-const heights: Record<string, number> = { LD: 360, SD: 540, HD: 720, FD: 1080, OD: 1080, '2K': 1440, '4K': 2160 };
+const heights: Record<string, number> = {
+  LD: 360,
+  SD: 540,
+  HD: 720,
+  FD: 1080,
+  OD: 1080,
+  '2K': 1440,
+  '4K': 2160,
+};
 const baseEventTimeMs = Date.UTC(2026, 0, 1, 0, 0, 0);
 
 function vodTime(ms: number): string {
@@ -146,7 +154,8 @@ function snapshotBody(v: VideoShape, atMs: number, random: () => number): string
  */
 export function generateWorkload(options: WorkloadOptions): Workload {
   const { events, videos, seed } = options;
-  if (!Number.isInteger(events) || events < 1) throw new Error(`workload: events must be >= 1, got ${events}`);
+  if (!Number.isInteger(events) || events < 1)
+    throw new Error(`workload: events must be >= 1, got ${events}`);
   if (!Number.isInteger(videos) || videos < 1 || videos > events) {
     throw new Error(`workload: videos must be between 1 and events (${events}), got ${videos}`);
   }
@@ -170,7 +179,9 @@ export function generateWorkload(options: WorkloadOptions): Workload {
     const streamCount = Math.max(0, count - 3);
     const transcodeAt = v.uploadMs + 30_000 + Math.floor(random() * 60_000);
     const snapshotAt = v.uploadMs + 5_000 + Math.floor(random() * 60_000);
-    const list: { type: string; body: string }[] = [{ type: 'FileUploadComplete', body: uploadBody(v, random) }];
+    const list: { type: string; body: string }[] = [
+      { type: 'FileUploadComplete', body: uploadBody(v, random) },
+    ];
     const tail: { type: string; body: string }[] = [
       { type: 'TranscodeComplete', body: transcodeBody(v, transcodeAt, streamCount + 1, random) },
       { type: 'SnapshotComplete', body: snapshotBody(v, snapshotAt, random) },
@@ -182,11 +193,18 @@ export function generateWorkload(options: WorkloadOptions): Workload {
       // Distinct definitions and JobIds keep every stream event a distinct identity.
       list.push({
         type: 'StreamTranscodeComplete',
-        body: streamTranscodeBody(v, `${definition}${s >= definitions.length ? `-${s}` : ''}`, transcodeAt - 1_000, random),
+        body: streamTranscodeBody(
+          v,
+          `${definition}${s >= definitions.length ? `-${s}` : ''}`,
+          transcodeAt - 1_000,
+          random,
+        ),
       });
     }
     perVideo.push(
-      list.slice(0, count).map((e) => ({ index: -1, videoId, eventType: e.type, body: e.body, lastRequired: false })),
+      list
+        .slice(0, count)
+        .map((e) => ({ index: -1, videoId, eventType: e.type, body: e.body, lastRequired: false })),
     );
   }
   return { options, events: interleave(perVideo, random), videoIds };
