@@ -1,12 +1,17 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import * as activities from '../activities';
+import { createActivities, describeWorker, type ActivityDeps } from '../activities';
 import { workflowBundle } from './workflowBundle';
 
 export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** Extra or replacement activity implementations (the video pipeline's, or a test's). */
+  /**
+   * Dependencies of the video pipeline's activities (VOD API, webhook). Without them the
+   * worker registers only the probe activity, enough for the smoke test and `doctor`.
+   */
+  activityDeps?: ActivityDeps;
+  /** Extra or replacement activity implementations (a test's), merged last. */
   activities?: object;
 }
 
@@ -32,7 +37,11 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...activities, ...(options.activities ?? {}) },
+    activities: {
+      describeWorker,
+      ...(options.activityDeps ? createActivities(options.activityDeps) : {}),
+      ...(options.activities ?? {}),
+    },
     ...workerTuning,
   });
   const done = worker.run().finally(() => connection.close());

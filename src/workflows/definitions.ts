@@ -4,6 +4,7 @@
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { VodEvent } from '../events/model';
+import type { PipelineOptionsInput } from './pipelineOptions';
 
 export const videoPipelineWorkflowType = 'videoPipeline';
 
@@ -27,6 +28,11 @@ export const vodEventSignal = defineSignal<[VideoEventDelivery]>('vodEvent');
 export interface VideoPipelineInput {
   mediaId: string;
   region: string;
+  /**
+   * Overrides of defaultPipelineOptions (required stages, deadlines, linger, continue-as-new
+   * threshold). Absent: the defaults. Only read on a first start; later runs carry theirs.
+   */
+  options?: PipelineOptionsInput;
   /** Carried across continue-as-new; absent on a first start. */
   carried?: unknown;
 }

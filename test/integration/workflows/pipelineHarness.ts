@@ -1,0 +1,130 @@
+// Shared set-up of the workflow integration tests: a real dev server, a worker with the
+// real activities (VOD API through pop-core, webhook over HTTP) and a signalWithStart
+// that delivers events exactly as the poller does.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import type { VodEvent } from '../../../src/events/model';
+import type { ActivityDeps } from '../../../src/activities';
+import { repoRoot } from '../../../src/stack/paths';
+import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
+import {
+  videoPipelineWorkflowType,
+  videoWorkflowId,
+  vodEventSignal,
+  type VideoPipelineInput,
+} from '../../../src/workflows/definitions';
+import type { PipelineOptionsInput } from '../../../src/workflows/pipelineOptions';
+import { VideoId } from '../../../src/workflows/searchAttributes';
+import type { PipelineView } from '../../../src/workflows/videoPipeline';
+import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
+import { startWebhookSink, type WebhookSink } from '../../harness/webhookSink';
+
+export const webhookSecret = 'test-webhook-secret';
+export const region = 'cn-shanghai';
+
+export interface PipelineTestEnv {
+  env: TemporalTestEnv;
+  sink: WebhookSink;
+  worker: RunningWorker;
+  taskQueue: string;
+  teardown(): Promise<void>;
+}
+
+export async function startPipelineTestEnv(vod: ActivityDeps['vod']): Promise<PipelineTestEnv> {
+  const env = await startTemporalTestEnv();
+  const sink = await startWebhookSink(webhookSecret);
+  const taskQueue = uniqueName('pipeline');
+  const worker = await startWorker({
+    address: env.server.address,
+    namespace: env.server.namespace,
+    taskQueue,
+    activityDeps: { vod, webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 } },
+  });
+  return {
+    env,
+    sink,
+    worker,
+    taskQueue,
+    async teardown() {
+      await worker.shutdown();
+      await sink.close();
+      await env.teardown();
+    },
+  };
+}
+
+/** What the poller does for one MNS message. */
+export async function deliver(
+  t: PipelineTestEnv,
+  mediaId: string,
+  event: VodEvent,
+  options?: PipelineOptionsInput,
+  { setVideoId = true }: { setVideoId?: boolean } = {},
+): Promise<WorkflowHandleWithSignaledRunId> {
+  const input: VideoPipelineInput = { mediaId, region, ...(options ? { options } : {}) };
+  return t.env.client.withDeadline(Date.now() + 20_000, () =>
+    t.env.client.workflow.signalWithStart(videoPipelineWorkflowType, {
+      workflowId: videoWorkflowId(mediaId),
+      taskQueue: t.taskQueue,
+      args: [input],
+      signal: vodEventSignal,
+      signalArgs: [{ event, region, messageId: uniqueName('msg') }],
+      ...(setVideoId ? { typedSearchAttributes: [{ key: VideoId, value: mediaId }] } : {}),
+    }),
+  );
+}
+
+export function handleFor(t: PipelineTestEnv, mediaId: string): WorkflowHandle {
+  return t.env.client.workflow.getHandle(videoWorkflowId(mediaId));
+}
+
+export async function queryState(t: PipelineTestEnv, mediaId: string): Promise<PipelineView> {
+  return (await handleFor(t, mediaId).query('pipelineState')) as PipelineView;
+}
+
+/** Bounded poll (no timing assertions): resolves with the first value the predicate accepts. */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (accept(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(
+    `timed out waiting for ${what}; last value ${JSON.stringify(last)?.slice(0, 2000)}; last error ${String(lastError)}`,
+  );
+}
+
+/**
+ * With VODFLOW_RECORD_HISTORIES=1 the tests write the histories of representative runs
+ * into test/fixtures/histories (committed), which replay.test.ts replays against the
+ * current workflow code.
+ */
+export async function recordHistory(
+  t: PipelineTestEnv,
+  name: string,
+  handle: WorkflowHandle,
+  runId?: string,
+): Promise<void> {
+  if (process.env.VODFLOW_RECORD_HISTORIES !== '1') return;
+  const history = await t.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  const file = path.join(repoRoot, 'test', 'fixtures', 'histories', `${name}.json`);
+  await writeFile(
+    file,
+    `${JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) })}\n`,
+  );
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ApplicationFailure } from '@temporalio/common';
+import { classifyVodError, definedParams, vodEndpoint } from '../../../src/activities/vodApi';
+import { vodFailure } from '../../../src/activities/vodFailure';
+import { retryableStatus, webhookSignature } from '../../../src/activities/webhook';
+import { playInfoNotReadyCodes } from '../../../src/activities/playInfo';
+
+function popCoreError(code: string, message = 'msg') {
+  const err = new Error(`${message}, URL: https://vod.cn-shanghai.aliyuncs.com/`) as Error & {
+    code: string;
+    data: unknown;
+  };
+  err.name = `${code}Error`;
+  err.code = code;
+  err.data = { Code: code, Message: message, RequestId: 'req-1' };
+  return err;
+}
+
+test('VOD errors are classified: throttling, 5xx, timeouts and network retry; NotFound and client errors do not', () => {
+  const cases: [unknown, string, boolean][] = [
+    [popCoreError('Throttling.User'), 'throttled', true],
+    [popCoreError('InternalError'), 'server', true],
+    [popCoreError('ServiceUnavailable'), 'server', true],
+    [popCoreError('InvalidVideo.NotFound'), 'not-found', false],
+    [popCoreError('Forbidden.IllegalStatus'), 'client', false],
+    [popCoreError('SignatureDoesNotMatch'), 'client', false],
+    [
+      Object.assign(new Error('ReadTimeout(3000). POST https://x/ failed.'), { name: 'RequestTimeoutError' }),
+      'timeout',
+      true,
+    ],
+    [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 'network', true],
+    [new SyntaxError('Unexpected token <'), 'server', true],
+  ];
+  for (const [err, errorClass, retryable] of cases) {
+    const classified = classifyVodError('GetVideoInfo', err);
+    assert.equal(classified.errorClass, errorClass, classified.message);
+    assert.equal(classified.retryable, retryable, classified.message);
+    assert.doesNotMatch(classified.message, /URL: /);
+  }
+});
+
+test('a VOD failure keeps its code as the Temporal failure type; GetPlayInfo retries IllegalStatus', () => {
+  const notReady = classifyVodError('GetPlayInfo', popCoreError('Forbidden.IllegalStatus'));
+  assert.equal(vodFailure(notReady).nonRetryable, true);
+  const forPlayInfo = vodFailure(notReady, playInfoNotReadyCodes);
+  assert.ok(forPlayInfo instanceof ApplicationFailure);
+  assert.equal(forPlayInfo.type, 'Forbidden.IllegalStatus');
+  assert.equal(forPlayInfo.nonRetryable, false);
+});
+
+test('undefined, null and empty parameters are dropped before pop-core stringifies them', () => {
+  assert.deepEqual(definedParams({ VideoId: 'v', Formats: undefined, Definition: null, PageNo: 0, X: '' }), {
+    VideoId: 'v',
+    PageNo: 0,
+  });
+});
+
+test('endpoints: regional by default, an override wins, junk regions are refused', () => {
+  assert.equal(vodEndpoint('cn-shanghai'), 'https://vod.cn-shanghai.aliyuncs.com');
+  assert.equal(vodEndpoint('cn-shanghai', 'http://127.0.0.1:9/'), 'http://127.0.0.1:9');
+  assert.throws(() => vodEndpoint('evil.com/x'));
+});
+
+test('webhook: HMAC-SHA256 hex signature and retryable statuses', () => {
+  // RFC 4231 test case 2.
+  assert.equal(
+    webhookSignature('Jefe', 'what do ya want for nothing?'),
+    'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
+  );
+  assert.deepEqual([400, 401, 404, 408, 409, 422, 429, 500, 503].map(retryableStatus), [
+    false,
+    false,
+    false,
+    true,
+    true,
+    false,
+    true,
+    true,
+    true,
+  ]);
+});
