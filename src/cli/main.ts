@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
+import { registerVodEmulatorCommand } from './commands/vodEmulator';
 
 const program = new Command()
   .name('vodflow')
@@ -10,6 +11,7 @@ const program = new Command()
 
 registerDemoCommand(program);
 registerMnsEmulatorCommand(program);
+registerVodEmulatorCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);

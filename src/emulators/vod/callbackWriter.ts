@@ -61,8 +61,11 @@ export function createCallbackWriter(options: {
           assertMnsStatus('SendMessage', response, [201]);
         } catch (err) {
           if (err instanceof DeliveryError) throw err;
-          const kind = classifyMnsError(err).kind;
-          throw new DeliveryError(`MNS SendMessage to ${queue} failed: ${(err as Error).message}`, kind);
+          const cls = classifyMnsError(err);
+          throw new DeliveryError(
+            `MNS SendMessage to ${queue} failed (${cls.code ?? cls.kind}): ${(err as Error).message}`,
+            cls.kind,
+          );
         }
         return;
       }

@@ -51,7 +51,8 @@ export class RpcGateway {
 
   handle(method: string, params: Params): GatewayResult {
     const requestId = randomUUID().toUpperCase();
-    const format = params.Format?.toUpperCase() === 'JSON' ? 'JSON' : params.Format ? 'XML' : 'XML';
+    // XML is the gateway's default; pop-core always asks for JSON.
+    const format = params.Format?.toUpperCase() === 'JSON' ? 'JSON' : 'XML';
     const action = params.Action ?? '';
     try {
       const body = this.authenticateAndRun(method, params);
