@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
 import { registerVodEmulatorCommand } from './commands/vodEmulator';
@@ -9,6 +10,7 @@ const program = new Command()
   .showHelpAfterError()
   .configureHelp({ sortSubcommands: true });
 
+registerDecodeCommand(program);
 registerDemoCommand(program);
 registerMnsEmulatorCommand(program);
 registerVodEmulatorCommand(program);

@@ -27,7 +27,8 @@ export function readBodyObject(body: unknown): BodyObjectResult {
     if (object) return { ok: true, object, encoding: 'json' };
   }
   const fromBase64 = decodeBase64Json(text);
-  if (fromBase64) return { ok: true, object: fromBase64, encoding: 'base64' };
+  if (fromBase64.kind === 'object') return { ok: true, object: fromBase64.object, encoding: 'base64' };
+  if (fromBase64.kind === 'bad') return { ok: false, reason: `body is base64 but ${fromBase64.reason}` };
 
   if (raw.ok) return { ok: false, reason: `body is not a JSON object (got ${describe(raw.value)})` };
   if (raw.reason.startsWith('JSON nested')) return { ok: false, reason: `body ${raw.reason}` };
@@ -44,19 +45,31 @@ function asObject(value: unknown): Record<string, unknown> | null {
   return null;
 }
 
-function decodeBase64Json(text: string): Record<string, unknown> | null {
+type Base64Result =
+  | { kind: 'object'; object: Record<string, unknown> }
+  | { kind: 'bad'; reason: string }
+  | { kind: 'notBase64' };
+
+/**
+ * Plain words ("hello") are valid base64 too, so only a decoding that yields UTF-8 text
+ * starting like JSON counts as "this was base64"; anything else reports the raw-JSON error.
+ */
+function decodeBase64Json(text: string): Base64Result {
   const compact = text.replace(/\s+/g, '');
-  if (compact.length < 4 || !base64Text.test(compact)) return null;
+  if (compact.length < 4 || !base64Text.test(compact)) return { kind: 'notBase64' };
   let decoded: string;
   try {
     decoded = strictUtf8.decode(Buffer.from(compact, 'base64'));
   } catch {
-    return null;
+    return { kind: 'notBase64' };
   }
   const inner = decoded.trim();
-  if (!inner.startsWith('{')) return null;
+  if (!inner.startsWith('{') && !inner.startsWith('[')) return { kind: 'notBase64' };
   const parsed = parseJsonText(inner);
-  return parsed.ok && isPlainObject(parsed.value) ? parsed.value : null;
+  if (!parsed.ok) return { kind: 'bad', reason: `its content is ${parsed.reason}` };
+  if (!isPlainObject(parsed.value))
+    return { kind: 'bad', reason: `its content is not a JSON object (got ${describe(parsed.value)})` };
+  return { kind: 'object', object: parsed.value };
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -68,5 +81,5 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'string') return `the string ${quote(value, 40)}`;
   if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${quote(String(value), 40)}`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
 }

@@ -107,7 +107,11 @@ export type GenericPayload = Record<string, unknown>;
 
 interface EventBase<T extends string, P> {
   eventType: T;
-  /** VideoId, or MediaId / ImageId / AttachedMediaId for events without a VideoId; validated. */
+  /**
+   * VideoId, or MediaId / ImageId / AttachedMediaId for events without a VideoId; validated
+   * against ^[A-Za-z0-9_-]{1,64}$. null only where VOD names no media: UploadByURLComplete
+   * of a failed pull (payload.JobId is set), storage-class/restore events, unknown types.
+   */
   mediaId: string | null;
   status: EventStatus | null;
   /** ISO-8601 with milliseconds, UTC. */
