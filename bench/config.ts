@@ -3,8 +3,16 @@
  * shrinks everything for development (minutes → seconds) and labels the results "quick".
  */
 
-export type ScenarioName = 'ceiling' | 'naive' | 'poller' | 'latency' | 'worker' | 'scaling';
-export const allScenarios: ScenarioName[] = ['ceiling', 'naive', 'poller', 'latency', 'worker', 'scaling'];
+export type ScenarioName = 'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'scaling';
+export const allScenarios: ScenarioName[] = [
+  'ceiling',
+  'naive',
+  'poller',
+  'heapcap',
+  'latency',
+  'worker',
+  'scaling',
+];
 
 export interface BenchConfig {
   mode: 'full' | 'quick';
@@ -15,6 +23,10 @@ export interface BenchConfig {
   naiveEvents: number;
   /** Events sent at half the ceiling rate for the latency run. */
   latencyEvents: number;
+  /** --max-old-space-size for the heap-capped poller run, MB. */
+  heapCapMb: number;
+  /** Seconds of events at the paced rate sent before the measured ones (left out of the percentiles). */
+  latencyWarmupSeconds: number;
   /** Videos whose whole pipeline runs on a real worker for the worker-latency figure. */
   workerVideos: number;
   /** The poller's in-flight limit; the ceiling runs at the same concurrency. */
@@ -68,6 +80,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     seed: int(env, 'BENCH_SEED', 20_260_101),
     naiveEvents: Math.min(events, int(env, 'BENCH_NAIVE_EVENTS', quick ? 500 : 5_000)),
     latencyEvents: int(env, 'BENCH_LATENCY_EVENTS', quick ? 1_000 : 10_000),
+    heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 64),
+    latencyWarmupSeconds: int(env, 'BENCH_LATENCY_WARMUP_S', 3),
     workerVideos: int(env, 'BENCH_WORKER_VIDEOS', quick ? 50 : 300),
     // The poller's default VODFLOW_MAX_IN_FLIGHT (src/config/schema.ts).
     inFlight: int(env, 'BENCH_IN_FLIGHT', 256),

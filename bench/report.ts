@@ -92,6 +92,14 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     `| naive consumer (receive one, signal, delete), backlog | ${n(r.throughput.naive_events_per_s)} | ${n(c.naive?.backlog_latency.p50_ms)} / ${n(c.naive?.backlog_latency.p95_ms)} / ${n(c.naive?.backlog_latency.p99_ms)} | ${n(r.cpu.naive_cpu_cores)} | ${n(r.memory.naive_peak_rss_mb)} |`,
     `| vodflow poller, backlog | **${n(r.throughput.poller_events_per_s)}** | ${n(c.poller?.backlog_latency.p50_ms)} / ${n(c.poller?.backlog_latency.p95_ms)} / ${n(c.poller?.backlog_latency.p99_ms)} | ${n(r.cpu.poller_cpu_cores)} | **${n(r.memory.poller_peak_rss_mb)}** |`,
     `| vodflow poller, paced at ${n(r.latency.rate_events_per_s)} events/s (½ ceiling) | ${n(c.poller_paced?.delivered_events_per_s)} | **${n(r.latency.p50_ms)} / ${n(r.latency.p95_ms)} / ${n(r.latency.p99_ms)}** | ${n(c.poller_paced?.cpu_cores)} | ${n(c.poller_paced?.peak_rss_mb)} |`,
+    ...(r.memory.poller_heap_capped
+      ? [
+          `| vodflow poller, backlog, \`NODE_OPTIONS=${r.memory.poller_heap_capped.node_options}\` | ${r.memory.poller_heap_capped.events_per_s} | – | ${r.memory.poller_heap_capped.cpu_cores} | ${r.memory.poller_heap_capped.peak_rss_mb} |`,
+        ]
+      : []),
+    '',
+    `Latency percentiles leave out ${n(c.poller_paced?.warmup_events)} warm-up events (the first seconds after the poller starts); ` +
+      `with them: p50 / p95 / p99 = ${n(c.poller_paced?.latency_with_warmup.p50_ms)} / ${n(c.poller_paced?.latency_with_warmup.p95_ms)} / ${n(c.poller_paced?.latency_with_warmup.p99_ms)} ms.`,
     '',
     `Worker: from a video's last required event (signal accepted) to its downstream webhook arriving: ` +
       (r.worker

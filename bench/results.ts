@@ -57,10 +57,20 @@ export interface BenchResults {
     p95_ms: number | null;
     p99_ms: number | null;
     rate_events_per_s: number | null;
-    naive_p50_ms: number | null;
-    naive_p99_ms: number | null;
+    /** p99 including the warm-up seconds of a freshly started poller. */
+    with_warmup_p99_ms: number | null;
   };
-  memory: { poller_peak_rss_mb: number | null; naive_peak_rss_mb: number | null };
+  memory: {
+    poller_peak_rss_mb: number | null;
+    naive_peak_rss_mb: number | null;
+    /** The same backlog run with the poller's V8 old space capped through NODE_OPTIONS. */
+    poller_heap_capped: {
+      node_options: string;
+      peak_rss_mb: number;
+      events_per_s: number;
+      cpu_cores: number;
+    } | null;
+  };
   cpu: { poller_cpu_cores: number | null; naive_cpu_cores: number | null };
   ratios: { poller_over_ceiling: number | null; poller_over_naive: number | null };
   worker: WorkerLatency | null;
