@@ -1,0 +1,291 @@
+import { z } from 'zod';
+import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
+
+/**
+ * Every setting vodflow's processes read, keyed by its environment variable name. A config file
+ * uses the same keys, so one table documents both (docs/CONFIGURATION.md).
+ */
+
+// Messages never echo the value: these are credentials.
+const secretSchema = z.string({ error: 'must be a string' }).trim().min(1, { error: 'is set but empty' });
+
+const intSetting = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a whole number' })
+    .int({ error: 'must be a whole number' })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+
+const booleanSetting = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+const nonEmpty = z.string().trim().min(1, { error: 'is set but empty' });
+
+const queueObject = z.strictObject({
+  region: nonEmpty,
+  url: nonEmpty,
+  deadLetterQueue: z.string().regex(queueNamePattern, { error: 'is not a valid MNS queue name' }).optional(),
+});
+/** Env: "REGION=ENDPOINT/QUEUE,..."; file: that string, or an array of strings or {region, url, deadLetterQueue}. */
+const queuesSetting = z.union([z.string(), z.array(z.union([z.string(), queueObject]))]);
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export const settingsSchema = z.object({
+  ALIBABA_CLOUD_ACCESS_KEY_ID: secretSchema.optional(),
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: secretSchema.optional(),
+  ALIBABA_CLOUD_SECURITY_TOKEN: secretSchema.optional(),
+
+  TEMPORAL_ADDRESS: z
+    .string()
+    .trim()
+    .regex(/^[^\s/]+:\d{1,5}$/, { error: 'must be HOST:PORT, e.g. 127.0.0.1:7233' })
+    .default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
+  TEMPORAL_API_KEY: secretSchema.optional(),
+  TEMPORAL_TLS: booleanSetting.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: nonEmpty.optional(),
+  TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+  VODFLOW_TASK_QUEUE: nonEmpty.default('vodflow'),
+
+  VODFLOW_QUEUES: queuesSetting.optional(),
+  VODFLOW_DEAD_LETTER_QUEUES: z.string().optional(),
+
+  VODFLOW_RECEIVE_LOOPS: intSetting(1, 64, 2),
+  VODFLOW_WAIT_SECONDS: intSetting(1, 30, 20),
+  VODFLOW_BATCH_SIZE: intSetting(1, 16, 16),
+  VODFLOW_MAX_IN_FLIGHT: intSetting(1, 100_000, 256),
+  VODFLOW_MAX_DEQUEUE_COUNT: intSetting(1, 1_000, 10),
+  VODFLOW_VISIBILITY_TIMEOUT_SECONDS: intSetting(1, 43_200, 60),
+  VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: intSetting(1, 3_600, 10),
+  VODFLOW_SIGNAL_TIMEOUT_MS: intSetting(100, 600_000, 10_000),
+  VODFLOW_MNS_TIMEOUT_MS: intSetting(1_000, 120_000, 10_000),
+  VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 2),
+  VODFLOW_SHUTDOWN_TIMEOUT_MS: intSetting(100, 600_000, 20_000),
+
+  VODFLOW_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+  VODFLOW_HTTP_PORT: intSetting(0, 65_535, 9464),
+  VODFLOW_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+
+  VODFLOW_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  VODFLOW_WEBHOOK_SECRET: secretSchema.optional(),
+  VODFLOW_VOD_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+export const settingNames = Object.keys(settingsSchema.shape) as (keyof Settings)[];
+
+/** Settings whose values never appear in errors, logs or `config` output. */
+export const secretSettingNames = new Set<string>([
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'TEMPORAL_API_KEY',
+  'VODFLOW_WEBHOOK_SECRET',
+]);
+
+export interface AlibabaCredentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+export interface TemporalTlsSettings {
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  serverCaCertPath?: string;
+  serverName?: string;
+}
+
+export interface PollerTuning {
+  receiveLoopsPerQueue: number;
+  waitSeconds: number;
+  batchSize: number;
+  maxInFlight: number;
+  maxDequeueCount: number;
+  visibilityTimeoutSeconds: number;
+  visibilityExtendBeforeSeconds: number;
+  signalTimeoutMs: number;
+  /** Per MNS call, on top of the long-poll wait for receives. */
+  mnsTimeoutMs: number;
+  deleteLingerMs: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface VodflowConfig {
+  credentials: AlibabaCredentials | null;
+  temporal: {
+    address: string;
+    namespace: string;
+    apiKey?: string;
+    /** Undefined: plain TCP (unless an API key turns TLS on, as Temporal Cloud requires). */
+    tls?: TemporalTlsSettings;
+    taskQueue: string;
+  };
+  queues: QueueSpec[];
+  poller: PollerTuning;
+  http: { host: string; port: number };
+  logLevel: (typeof logLevels)[number];
+  worker: { webhookUrl?: string; webhookSecret?: string; vodEndpoint?: string };
+}
+
+export type Role = 'poller' | 'worker' | 'run';
+
+/** Turns validated settings into the config object, adding the cross-field checks. */
+export function buildConfig(
+  settings: Settings,
+  role: Role,
+  issue: (name: string, message: string) => void,
+): VodflowConfig {
+  const s = settings;
+  const needsQueues = role === 'poller' || role === 'run';
+
+  if (s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
+    issue('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'is required when ALIBABA_CLOUD_ACCESS_KEY_ID is set');
+  }
+  if (!s.ALIBABA_CLOUD_ACCESS_KEY_ID && s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
+    issue('ALIBABA_CLOUD_ACCESS_KEY_ID', 'is required when ALIBABA_CLOUD_ACCESS_KEY_SECRET is set');
+  }
+  if (needsQueues && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
+    issue('ALIBABA_CLOUD_ACCESS_KEY_ID', 'is required to read MNS queues');
+  }
+  const credentials =
+    s.ALIBABA_CLOUD_ACCESS_KEY_ID && s.ALIBABA_CLOUD_ACCESS_KEY_SECRET
+      ? {
+          accessKeyId: s.ALIBABA_CLOUD_ACCESS_KEY_ID,
+          accessKeySecret: s.ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+          ...(s.ALIBABA_CLOUD_SECURITY_TOKEN ? { securityToken: s.ALIBABA_CLOUD_SECURITY_TOKEN } : {}),
+        }
+      : null;
+
+  const queues = buildQueues(s, needsQueues, issue);
+
+  if (s.VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS >= s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS) {
+    issue(
+      'VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS',
+      `must be less than VODFLOW_VISIBILITY_TIMEOUT_SECONDS (${s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS})`,
+    );
+  }
+  if ((s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (s.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
+    issue(
+      s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined
+        ? 'TEMPORAL_TLS_CLIENT_CERT_PATH'
+        : 'TEMPORAL_TLS_CLIENT_KEY_PATH',
+      'client certificate and key must be set together',
+    );
+  }
+  const anyTlsFile =
+    s.TEMPORAL_TLS_CLIENT_CERT_PATH ?? s.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? s.TEMPORAL_TLS_SERVER_NAME;
+  if (s.TEMPORAL_TLS === false && anyTlsFile !== undefined) {
+    issue('TEMPORAL_TLS', 'is false but TEMPORAL_TLS_* certificate settings are present');
+  }
+  const tlsOn = s.TEMPORAL_TLS ?? (anyTlsFile !== undefined || s.TEMPORAL_API_KEY !== undefined);
+  const tls: TemporalTlsSettings | undefined = tlsOn
+    ? {
+        ...(s.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: s.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
+        ...(s.TEMPORAL_TLS_CLIENT_KEY_PATH ? { clientKeyPath: s.TEMPORAL_TLS_CLIENT_KEY_PATH } : {}),
+        ...(s.TEMPORAL_TLS_SERVER_CA_CERT_PATH
+          ? { serverCaCertPath: s.TEMPORAL_TLS_SERVER_CA_CERT_PATH }
+          : {}),
+        ...(s.TEMPORAL_TLS_SERVER_NAME ? { serverName: s.TEMPORAL_TLS_SERVER_NAME } : {}),
+      }
+    : undefined;
+
+  return {
+    credentials,
+    temporal: {
+      address: s.TEMPORAL_ADDRESS,
+      namespace: s.TEMPORAL_NAMESPACE,
+      ...(s.TEMPORAL_API_KEY ? { apiKey: s.TEMPORAL_API_KEY } : {}),
+      ...(tls ? { tls } : {}),
+      taskQueue: s.VODFLOW_TASK_QUEUE,
+    },
+    queues,
+    poller: {
+      receiveLoopsPerQueue: s.VODFLOW_RECEIVE_LOOPS,
+      waitSeconds: s.VODFLOW_WAIT_SECONDS,
+      batchSize: s.VODFLOW_BATCH_SIZE,
+      maxInFlight: s.VODFLOW_MAX_IN_FLIGHT,
+      maxDequeueCount: s.VODFLOW_MAX_DEQUEUE_COUNT,
+      visibilityTimeoutSeconds: s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS,
+      visibilityExtendBeforeSeconds: s.VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS,
+      signalTimeoutMs: s.VODFLOW_SIGNAL_TIMEOUT_MS,
+      mnsTimeoutMs: s.VODFLOW_MNS_TIMEOUT_MS,
+      deleteLingerMs: s.VODFLOW_DELETE_LINGER_MS,
+      shutdownTimeoutMs: s.VODFLOW_SHUTDOWN_TIMEOUT_MS,
+    },
+    http: { host: s.VODFLOW_HTTP_HOST, port: s.VODFLOW_HTTP_PORT },
+    logLevel: s.VODFLOW_LOG_LEVEL,
+    worker: {
+      ...(s.VODFLOW_WEBHOOK_URL ? { webhookUrl: s.VODFLOW_WEBHOOK_URL } : {}),
+      ...(s.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: s.VODFLOW_WEBHOOK_SECRET } : {}),
+      ...(s.VODFLOW_VOD_ENDPOINT ? { vodEndpoint: s.VODFLOW_VOD_ENDPOINT } : {}),
+    },
+  };
+}
+
+function buildQueues(
+  s: Settings,
+  required: boolean,
+  issue: (name: string, message: string) => void,
+): QueueSpec[] {
+  const raw = s.VODFLOW_QUEUES;
+  if (raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
+    if (required) issue('VODFLOW_QUEUES', 'is required: a comma-separated list of REGION=ENDPOINT/QUEUE');
+    return [];
+  }
+  const entries: (string | { region: string; url: string; deadLetterQueue?: string | undefined })[] =
+    typeof raw === 'string' ? raw.split(',').filter((e) => e.trim() !== '') : raw;
+
+  const dlqOverrides = new Map<string, string>();
+  for (const [i, entry] of (s.VODFLOW_DEAD_LETTER_QUEUES ?? '')
+    .split(',')
+    .filter((e) => e.trim() !== '')
+    .entries()) {
+    const [key, value, extra] = entry.split('=').map((p) => p.trim());
+    if (!key || !value || extra !== undefined || !queueNamePattern.test(value)) {
+      issue(
+        'VODFLOW_DEAD_LETTER_QUEUES',
+        `entry ${i + 1} must be QUEUE=DEAD_LETTER_QUEUE with valid MNS queue names`,
+      );
+      continue;
+    }
+    dlqOverrides.set(key, value);
+  }
+
+  const queues: QueueSpec[] = [];
+  const seen = new Set<string>();
+  entries.forEach((entry, i) => {
+    const text = typeof entry === 'string' ? entry : `${entry.region}=${entry.url}`;
+    const parsed = parseQueueEntry(text);
+    if (!parsed.ok) {
+      issue('VODFLOW_QUEUES', `entry ${i + 1} ("${text.trim()}"): ${parsed.reason}`);
+      return;
+    }
+    const key = `${parsed.spec.endpoint}/${parsed.spec.queue}`;
+    if (seen.has(key)) {
+      issue('VODFLOW_QUEUES', `entry ${i + 1}: queue ${key} is listed twice`);
+      return;
+    }
+    seen.add(key);
+    const deadLetterQueue =
+      (typeof entry === 'string' ? undefined : entry.deadLetterQueue) ??
+      dlqOverrides.get(parsed.spec.queue) ??
+      defaultDeadLetterQueue(parsed.spec.queue);
+    if (deadLetterQueue === parsed.spec.queue) {
+      issue('VODFLOW_QUEUES', `entry ${i + 1}: a queue cannot be its own dead-letter queue`);
+      return;
+    }
+    queues.push({ ...parsed.spec, deadLetterQueue });
+  });
+  for (const name of dlqOverrides.keys()) {
+    if (!queues.some((q) => q.queue === name)) {
+      issue('VODFLOW_DEAD_LETTER_QUEUES', `names queue "${name}" which is not in VODFLOW_QUEUES`);
+    }
+  }
+  return queues;
+}

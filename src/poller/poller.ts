@@ -1,0 +1,143 @@
+import type { Client } from '@temporalio/client';
+import type { VodflowConfig } from '../config';
+import type { QueueSpec } from '../config/queueSpec';
+import type { DecodeResult } from '../events/model';
+import { createLogger, type Logger } from '../observability/logger';
+import { createPollerMetrics, type PollerMetrics } from '../observability/metrics';
+import type { Readiness } from '../observability/healthServer';
+import { Backoff } from './backoff';
+import { CircuitBreaker } from './circuitBreaker';
+import { InFlightSlots } from './inFlightSlots';
+import { createMnsQueue } from './mnsQueue';
+import { QueueConsumer } from './queueConsumer';
+import type { QueueTransport } from './queueTransport';
+import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
+
+export interface PollerOptions {
+  config: Pick<VodflowConfig, 'queues' | 'poller' | 'credentials'> & { temporal: { taskQueue: string } };
+  client: Client;
+  /** Health check of Temporal; the circuit breaker calls it while open. */
+  probe: () => Promise<void>;
+  decode: (body: string) => DecodeResult;
+  /** Defaults to the official MNS SDK for each configured queue. */
+  transportFor?: (spec: QueueSpec) => QueueTransport;
+  metrics?: PollerMetrics;
+  logger?: Logger;
+  /** Replaces the signalling step (tests slow it down; benchmarks measure it). Default: VideoSignaller. */
+  signaller?: (real: VideoSignaller) => { signal(input: VideoSignal): Promise<SignalOutcome> };
+  /** Consecutive Temporal failures before receiving pauses. */
+  breakerThreshold?: number;
+}
+
+export interface StopResult {
+  /** Messages still in flight at the deadline; released back to their queues. */
+  unfinished: number;
+}
+
+export interface Poller {
+  metrics: PollerMetrics;
+  start(): void;
+  /** Graceful: stop receiving, finish in-flight messages, flush deletes, within timeoutMs. */
+  stop(timeoutMs?: number): Promise<StopResult>;
+  readiness(): Readiness;
+  inFlight(): number;
+}
+
+/** One poller process: a consumer per configured queue, sharing the in-flight bound and breaker. */
+export function createPoller(options: PollerOptions): Poller {
+  const { config } = options;
+  const tuning = config.poller;
+  const logger = options.logger ?? createLogger('poller');
+  const metrics = options.metrics ?? createPollerMetrics();
+  const credentials = config.credentials;
+  const transportFor =
+    options.transportFor ??
+    ((spec: QueueSpec) => {
+      if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
+      return createMnsQueue({
+        spec,
+        credentials,
+        timeoutMs: tuning.mnsTimeoutMs,
+        waitSeconds: tuning.waitSeconds,
+      });
+    });
+  const slots = new InFlightSlots(tuning.maxInFlight);
+  const breaker = new CircuitBreaker({
+    failureThreshold: options.breakerThreshold ?? 3,
+    probe: options.probe,
+    probeBackoff: new Backoff({ initialMs: 500, maxMs: 15_000 }),
+    onStateChange: (state) => {
+      metrics.circuitOpen.set(state === 'open' ? 1 : 0);
+      if (state === 'open') logger.error('Temporal unreachable: receiving paused until it answers again');
+      else logger.info('Temporal reachable again: receiving resumed');
+    },
+  });
+  const realSignaller = new VideoSignaller({
+    client: options.client,
+    taskQueue: config.temporal.taskQueue,
+    timeoutMs: tuning.signalTimeoutMs,
+  });
+  const signaller = options.signaller ? options.signaller(realSignaller) : realSignaller;
+  const consumers = config.queues.map(
+    (spec) =>
+      new QueueConsumer({
+        spec,
+        transport: transportFor(spec),
+        decode: options.decode,
+        signaller,
+        slots,
+        breaker,
+        metrics,
+        logger,
+        tuning,
+      }),
+  );
+  let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  return {
+    metrics,
+    start() {
+      if (state !== 'new') return;
+      state = 'running';
+      for (const consumer of consumers) consumer.start();
+      logger.info(
+        {
+          queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`),
+          maxInFlight: tuning.maxInFlight,
+        },
+        'poller started',
+      );
+    },
+    async stop(timeoutMs = tuning.shutdownTimeoutMs) {
+      if (state === 'stopped' || state === 'new') {
+        state = 'stopped';
+        return { unfinished: 0 };
+      }
+      state = 'stopping';
+      const deadline = Date.now() + timeoutMs;
+      for (const consumer of consumers) consumer.stop();
+      logger.info({ inFlight: slots.inUse, timeoutMs }, 'poller stopping: draining in-flight messages');
+      // Keep a little of the budget for the release calls.
+      const drainDeadline = deadline - Math.min(1_000, timeoutMs / 5);
+      const unfinished = (await Promise.all(consumers.map((c) => c.drain(drainDeadline)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
+      if (unfinished > 0) {
+        await Promise.all(consumers.map((c) => c.releaseUnfinished(Math.max(1, deadline - Date.now()))));
+      }
+      await breaker.stop();
+      state = 'stopped';
+      logger.info({ unfinished }, 'poller stopped');
+      return { unfinished };
+    },
+    readiness() {
+      if (state !== 'running') return { ready: false, reason: `poller ${state}` };
+      if (breaker.state === 'open') return { ready: false, reason: 'Temporal unreachable' };
+      const failing = consumers.find((c) => c.lastReceiveError !== null);
+      if (failing) return { ready: false, reason: `MNS receive failing (${failing.lastReceiveError})` };
+      return { ready: true };
+    },
+    inFlight: () => slots.inUse,
+  };
+}

@@ -1,0 +1,394 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, afterEach, before, test } from 'node:test';
+import type { Counter } from 'prom-client';
+import type { QueueSpec } from '../../../src/config/queueSpec';
+import { decode } from '../../../src/events';
+import { startHealthServer } from '../../../src/observability/healthServer';
+import { createMnsQueue } from '../../../src/poller/mnsQueue';
+import type { QueueTransport } from '../../../src/poller/queueTransport';
+import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
+import { videoWorkflowId, pipelineStateQuery } from '../../../src/workflows/definitions';
+import { credentials, newVideoId, PollerStack, uploadBody, waitFor } from './pollerStack';
+
+const stack = new PollerStack();
+before(async () => {
+  await stack.start();
+});
+afterEach(async () => {
+  await stack.stopPollers();
+});
+after(async () => {
+  await stack.teardown();
+});
+
+async function total(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await counter.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+function transportFor(spec: QueueSpec): QueueTransport {
+  return createMnsQueue({ spec, credentials, timeoutMs: 5_000, waitSeconds: 1 });
+}
+
+test('each message is deleted only after its signal is in the workflow history', async () => {
+  const queue = await stack.queue('it-order');
+  const videos = [newVideoId(), newVideoId()];
+  const sent = new Map<string, string>();
+  for (const [i, video] of [...videos, ...videos, videos[0]!].entries()) {
+    sent.set(await stack.send(queue, uploadBody(video, i)), video);
+  }
+  const violations: string[] = [];
+  let checkedDeletes = 0;
+  // Wraps the real MNS queue: before each delete reaches MNS, the history must hold the signal.
+  const checked = (spec: QueueSpec): QueueTransport => {
+    const real = transportFor(spec);
+    const messageOf = new Map<string, string>();
+    return {
+      async receive(max, wait) {
+        const messages = await real.receive(max, wait);
+        for (const m of messages) messageOf.set(m.receiptHandle, m.messageId);
+        return messages;
+      },
+      async changeVisibility(handle, seconds) {
+        const next = await real.changeVisibility(handle, seconds);
+        messageOf.set(next.receiptHandle, messageOf.get(handle)!);
+        return next;
+      },
+      async deleteBatch(handles) {
+        for (const handle of handles) {
+          const messageId = messageOf.get(handle)!;
+          const signals = await stack.signals(sent.get(messageId)!);
+          if (!signals.some((s) => s.messageId === messageId)) violations.push(messageId);
+          checkedDeletes += 1;
+        }
+        return real.deleteBatch(handles);
+      },
+      sendDeadLetter: (body) => real.sendDeadLetter(body),
+    };
+  };
+  const poller = await stack.poller(stack.config([queue]), { transportFor: checked });
+  await waitFor('queue drained', () => stack.remaining(queue) === 0);
+  assert.deepEqual(violations, []);
+  assert.equal(checkedDeletes, sent.size);
+  for (const video of videos) {
+    const deliveries = await stack.signals(video);
+    assert.deepEqual(
+      deliveries.map((d) => d.messageId).sort(),
+      [...sent]
+        .filter(([, v]) => v === video)
+        .map(([id]) => id)
+        .sort(),
+    );
+    assert.ok(deliveries.every((d) => d.region === queue.region && d.event.mediaId === video));
+  }
+  assert.equal(await total(poller.metrics.deleted, { queue: queue.queue, result: 'deleted' }), sent.size);
+  assert.equal(await total(poller.metrics.signalled, { queue: queue.queue }), sent.size);
+
+  const health = await startHealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    registries: [poller.metrics.registry],
+    readiness: () => poller.readiness(),
+  });
+  try {
+    const base = `http://127.0.0.1:${health.port}`;
+    const metrics = await fetch(`${base}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(
+      await metrics.text(),
+      /vodflow_poller_messages_deleted_total\{queue="it-order",region="cn-shanghai",result="deleted"\} 5/,
+    );
+    assert.equal((await fetch(`${base}/healthz`)).status, 200);
+    assert.equal((await fetch(`${base}/readyz`)).status, 200);
+  } finally {
+    await health.close();
+  }
+});
+
+test('invalid, id-less and too-often-received messages go to the dead-letter queue and never block the queue', async () => {
+  const queue = await stack.queue('it-dlq', 1);
+  const video = newVideoId();
+  // First the poison message, received twice outside the poller so its DequeueCount passes the limit.
+  const poisonBody = uploadBody(newVideoId(), 1);
+  const poison = await stack.send(queue, poisonBody);
+  for (let i = 0; i < 2; i += 1) {
+    await waitFor('poison visible', async () => {
+      try {
+        await stack.sdk.receiveMessage(queue.queue, 1);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  }
+  const invalidId = await stack.send(queue, 'this is <not> JSON & never was');
+  const noIdBody = JSON.stringify({
+    EventType: 'UploadByURLComplete',
+    Status: 'fail',
+    JobId: 'job-1',
+    SourceURL: 'https://example.com/a.mp4',
+    EventTime: '2024-01-01T00:00:00Z',
+  });
+  const noId = await stack.send(queue, noIdBody);
+  const goodIds = [
+    await stack.send(queue, uploadBody(video, 2)),
+    await stack.send(queue, uploadBody(video, 3)),
+  ];
+
+  await stack.poller(stack.config([queue], { maxDequeueCount: 2 }));
+  await waitFor('queue drained', () => stack.remaining(queue) === 0);
+  assert.deepEqual((await stack.signals(video)).map((d) => d.messageId).sort(), [...goodIds].sort());
+
+  const letters: DeadLetterDocument[] = [];
+  await waitFor('three dead letters', async () => {
+    try {
+      const got = await stack.sdk.batchReceiveMessage(queue.deadLetterQueue, 16, 1);
+      for (const m of got.body) letters.push(JSON.parse(m.MessageBody) as DeadLetterDocument);
+    } catch {
+      // empty
+    }
+    return letters.length >= 3;
+  });
+  const byId = new Map(letters.map((l) => [l.attributes.messageId, l]));
+  assert.equal(byId.get(invalidId)?.reason, 'invalid_body');
+  assert.equal(byId.get(invalidId)?.body, 'this is <not> JSON & never was');
+  assert.equal(byId.get(noId)?.reason, 'no_media_id');
+  assert.equal(byId.get(noId)?.body, noIdBody);
+  assert.equal(byId.get(poison)?.reason, 'too_many_receives');
+  assert.equal(byId.get(poison)?.attributes.dequeueCount, 3);
+  assert.equal(byId.get(poison)?.body, poisonBody);
+  assert.equal(byId.get(poison)?.source.queue, queue.queue);
+  assert.ok(decode(byId.get(poison)!.body).ok, 'the original body is kept verbatim');
+});
+
+test('visibility extension keeps a slow signal from being handled twice by two pollers', async () => {
+  const queue = await stack.queue('it-slow', 2);
+  const video = newVideoId();
+  const messageId = await stack.send(queue, uploadBody(video, 1));
+  const tuning = { visibilityTimeoutSeconds: 2, visibilityExtendBeforeSeconds: 1, signalTimeoutMs: 10_000 };
+  // The signal takes longer than the queue's visibility timeout (2 s).
+  const slow = {
+    signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
+      signal: async (input: never) => {
+        await sleep(5_000);
+        return real.signal(input);
+      },
+    }),
+  } as never;
+  const first = await stack.poller(stack.config([queue], tuning), slow);
+  const second = await stack.poller(stack.config([queue], tuning), slow);
+  await waitFor('queue drained', () => stack.remaining(queue) === 0);
+  const received =
+    (await total(first.metrics.received, { queue: queue.queue })) +
+    (await total(second.metrics.received, { queue: queue.queue }));
+  assert.equal(received, 1, 'no other receive loop or poller got the message');
+  assert.deepEqual(
+    (await stack.signals(video)).map((d) => d.messageId),
+    [messageId],
+  );
+  const extended =
+    (await total(first.metrics.visibilityExtended)) + (await total(second.metrics.visibilityExtended));
+  assert.ok(extended >= 2, `extended ${extended} times`);
+});
+
+test('two pollers share one queue, and one poller serves two regional queues', async () => {
+  const shanghai = await stack.queue('it-shanghai');
+  const singapore = await stack.queue('it-singapore', 3, 'ap-southeast-1');
+  const sent: { id: string; video: string; region: string }[] = [];
+  for (let i = 0; i < 6; i += 1) {
+    const video = newVideoId();
+    sent.push({ id: await stack.send(shanghai, uploadBody(video, i)), video, region: 'cn-shanghai' });
+  }
+  for (let i = 0; i < 4; i += 1) {
+    const video = newVideoId();
+    sent.push({ id: await stack.send(singapore, uploadBody(video, i)), video, region: 'ap-southeast-1' });
+  }
+  const both = await stack.poller(stack.config([shanghai, singapore], { batchSize: 2 }));
+  const one = await stack.poller(stack.config([shanghai], { batchSize: 2 }));
+  await waitFor(
+    'both queues drained',
+    () => stack.remaining(shanghai) === 0 && stack.remaining(singapore) === 0,
+  );
+  for (const { id, video, region } of sent) {
+    const deliveries = await stack.signals(video);
+    assert.deepEqual(
+      deliveries.map((d) => [d.messageId, d.region]),
+      [[id, region]],
+    );
+  }
+  const received =
+    (await total(both.metrics.received, { queue: shanghai.queue })) +
+    (await total(one.metrics.received, { queue: shanghai.queue }));
+  assert.equal(received, 6);
+  assert.equal(await total(both.metrics.received, { queue: singapore.queue }), 4);
+  assert.equal(await total(one.metrics.received, { queue: singapore.queue }), 0);
+});
+
+test('a poller killed with SIGKILL mid-batch loses nothing, and redelivery has no duplicate effect', async () => {
+  const queue = await stack.queue('it-kill');
+  const videos = [newVideoId(), newVideoId(), newVideoId()];
+  const sent = new Map<string, string>();
+  for (const [i, video] of [...videos, ...videos].entries()) {
+    sent.set(await stack.send(queue, uploadBody(video, i)), video);
+  }
+  // Deletes never get through, so the kill lands after the signals and before any delete.
+  stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
+  const child = stack.spawnPoller([queue]);
+  const allSignalled = async () => {
+    for (const [id, video] of sent) {
+      if (!(await stack.signals(video)).some((d) => d.messageId === id)) return false;
+    }
+    return true;
+  };
+  await waitFor('every message signalled by the child poller', allSignalled);
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
+  stack.mns.setFaults({});
+  assert.equal(stack.remaining(queue), sent.size, 'nothing was deleted before the kill');
+
+  await stack.poller(stack.config([queue]));
+  await waitFor('redelivered and deleted', () => stack.remaining(queue) === 0);
+  for (const video of videos) {
+    const deliveries = await stack.signals(video);
+    const ids = deliveries.map((d) => d.messageId);
+    assert.ok(ids.length >= 4, `each message signalled again after the kill (${ids.length})`);
+    const handle = stack.client.workflow.getHandle(videoWorkflowId(video));
+    await waitFor('the workflow has applied every signal', async () => {
+      const description = await handle.describe();
+      const history = await handle.fetchHistory();
+      return (
+        description.status.name === 'RUNNING' &&
+        history.events!.at(-1)?.workflowTaskCompletedEventAttributes !== undefined
+      );
+    });
+    const state = (await handle.query(pipelineStateQuery)) as { events: { event: { identity: string } }[] };
+    const identities = state.events.map((d) => d.event.identity);
+    assert.equal(identities.length, 2, 'two distinct uploads, each applied once');
+    assert.equal(new Set(identities).size, 2);
+  }
+});
+
+test('SIGTERM drains in-flight messages, flushes deletes and exits 0 in time', async () => {
+  const queue = await stack.queue('it-drain');
+  const videos = Array.from({ length: 4 }, () => newVideoId());
+  const sent = new Map<string, string>();
+  for (const [i, video] of videos.entries()) sent.set(await stack.send(queue, uploadBody(video, i)), video);
+  // Slow deletes keep the messages in flight when SIGTERM arrives.
+  stack.mns.setFaults({ BatchDeleteMessage: { latencyMs: 1_500 } });
+  const child = stack.spawnPoller([queue], {
+    VODFLOW_SHUTDOWN_TIMEOUT_MS: '15000',
+    VODFLOW_DELETE_LINGER_MS: '200',
+  });
+  await waitFor('every message signalled', async () => {
+    for (const [id, video] of sent) {
+      if (!(await stack.signals(video)).some((d) => d.messageId === id)) return false;
+    }
+    return true;
+  });
+  assert.ok(stack.remaining(queue) > 0, 'deletes still in flight when the signal arrives');
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  child.kill('SIGTERM');
+  const [code, signal] = await Promise.race([
+    exited,
+    sleep(30_000).then(() => [null, 'still running after 30 s'] as [null, string]),
+  ]);
+  stack.mns.setFaults({});
+  assert.deepEqual([code, signal], [0, null]);
+  assert.equal(stack.remaining(queue), 0, 'every in-flight delete was flushed before exit');
+});
+
+test('after the workflow closed, a late duplicate is acknowledged without a new run, a new event starts one', async () => {
+  const queue = await stack.queue('it-policy');
+  const video = newVideoId();
+  const at = (s: number) => new Date(Date.UTC(2024, 0, 1, 0, 0, s)).toISOString();
+  const upload = uploadBody(video, 1);
+  const transcode = (time: string, job: string) =>
+    JSON.stringify({
+      EventType: 'TranscodeComplete',
+      VideoId: video,
+      Status: 'success',
+      EventTime: time,
+      StreamInfos: [
+        { Status: 'success', JobId: job, Definition: 'HD', Format: 'mp4', FileUrl: 'https://x/y.mp4' },
+      ],
+    });
+  const snapshot = JSON.stringify({
+    EventType: 'SnapshotComplete',
+    VideoId: video,
+    Status: 'success',
+    EventTime: at(3),
+    CoverUrl: 'https://x/c.jpg',
+  });
+  const poller = await stack.poller(stack.config([queue]));
+  for (const body of [upload, transcode(at(2), 'job-1'), snapshot]) await stack.send(queue, body);
+  const handle = stack.client.workflow.getHandle(videoWorkflowId(video));
+  await waitFor('the placeholder pipeline completes', async () => {
+    try {
+      return (await handle.describe()).status.name === 'COMPLETED';
+    } catch {
+      return false;
+    }
+  });
+  const closedRun = (await handle.describe()).runId;
+
+  await stack.send(queue, upload);
+  await waitFor(
+    'late duplicate acknowledged',
+    async () =>
+      stack.remaining(queue) === 0 &&
+      (await total(poller.metrics.signalled, { queue: queue.queue, outcome: 'late_after_close' })) === 1,
+  );
+  const afterLate = await handle.describe();
+  assert.equal(afterLate.runId, closedRun, 'no fresh run for a late duplicate');
+  assert.equal(afterLate.status.name, 'COMPLETED');
+
+  const retranscode = await stack.send(queue, transcode(new Date(Date.now() + 1_000).toISOString(), 'job-2'));
+  await waitFor('new event delivered', () => stack.remaining(queue) === 0);
+  const latest = await handle.describe();
+  assert.notEqual(latest.runId, closedRun, 'a real new event after completion starts a new run');
+  assert.deepEqual(
+    (await stack.signals(video)).map((d) => d.messageId),
+    [retranscode],
+  );
+  assert.equal(await total(poller.metrics.signalled, { queue: queue.queue, outcome: 'restarted' }), 1);
+});
+
+test('while Temporal is down nothing is deleted and receiving pauses; once back, everything is delivered', async () => {
+  const queue = await stack.queue('it-outage', 2);
+  const poller = await stack.poller(stack.config([queue], { signalTimeoutMs: 1_500 }));
+  await stack.stopTemporal();
+  const sent = new Map<string, string>();
+  try {
+    for (let i = 0; i < 3; i += 1) {
+      const video = newVideoId();
+      sent.set(await stack.send(queue, uploadBody(video, i)), video);
+    }
+    await waitFor('the circuit breaker opens', () => !poller.readiness().ready);
+    assert.match(poller.readiness().reason ?? '', /Temporal unreachable/);
+    assert.equal(stack.remaining(queue), sent.size, 'nothing deleted');
+    assert.equal(await total(poller.metrics.deleted, { queue: queue.queue }), 0);
+    assert.ok((await total(poller.metrics.failures, { queue: queue.queue })) >= 1);
+    const receivedWhileDown = await total(poller.metrics.received, { queue: queue.queue });
+    await sleep(3_000);
+    assert.equal(
+      await total(poller.metrics.received, { queue: queue.queue }),
+      receivedWhileDown,
+      'no receiving while the breaker is open',
+    );
+  } finally {
+    await stack.startTemporal();
+  }
+  await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
+  for (const [id, video] of sent) {
+    assert.ok(
+      (await stack.signals(video)).some((d) => d.messageId === id),
+      `signal of ${id}`,
+    );
+  }
+  await waitFor('ready again', () => poller.readiness().ready);
+});

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, test } from 'node:test';
+import { ConfigError, loadConfig, parseQueueEntry } from '../../../src/config';
+
+const base = {
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexampleid',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'super-secret-value',
+  VODFLOW_QUEUES:
+    'cn-shanghai=http://1234567.mns.cn-shanghai.aliyuncs.com/vod-events, ap-southeast-1=https://1234567.mns.ap-southeast-1.aliyuncs.com/queues/vod-sg',
+};
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (err) {
+    assert.ok(err instanceof ConfigError, String(err));
+    return err.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+const dir = mkdtempSync(path.join(tmpdir(), 'vodflow-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a minimal poller environment yields queues with default dead-letter queues and defaults', () => {
+  const config = loadConfig({ role: 'poller', env: base });
+  assert.deepEqual(config.queues, [
+    {
+      region: 'cn-shanghai',
+      endpoint: 'http://1234567.mns.cn-shanghai.aliyuncs.com',
+      queue: 'vod-events',
+      deadLetterQueue: 'vod-events-dlq',
+    },
+    {
+      region: 'ap-southeast-1',
+      endpoint: 'https://1234567.mns.ap-southeast-1.aliyuncs.com',
+      queue: 'vod-sg',
+      deadLetterQueue: 'vod-sg-dlq',
+    },
+  ]);
+  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  assert.equal(config.temporal.namespace, 'default');
+  assert.equal(config.temporal.tls, undefined);
+  assert.equal(config.poller.batchSize, 16);
+  assert.deepEqual(config.credentials, {
+    accessKeyId: 'LTAIexampleid',
+    accessKeySecret: 'super-secret-value',
+  });
+});
+
+test('every bad value is reported by its exact name, and no secret value is printed', () => {
+  const problems = problemsOf(() =>
+    loadConfig({
+      role: 'poller',
+      env: {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexampleid',
+        VODFLOW_QUEUES: 'cn-shanghai=ftp://x/q,nonsense',
+        VODFLOW_WAIT_SECONDS: '31',
+        VODFLOW_BATCH_SIZE: 'many',
+        TEMPORAL_ADDRESS: 'http://localhost:7233',
+        VODFLOW_LOG_LEVEL: 'loud',
+      },
+    }),
+  );
+  const text = problems.join('\n');
+  for (const name of [
+    'VODFLOW_WAIT_SECONDS must be at most 30',
+    'VODFLOW_BATCH_SIZE must be a whole number',
+    'TEMPORAL_ADDRESS must be HOST:PORT',
+    'VODFLOW_LOG_LEVEL must be one of',
+  ]) {
+    assert.ok(text.includes(name), `missing "${name}" in:\n${text}`);
+  }
+  assert.equal(problems.length, 4, text);
+  assert.ok(!text.includes('LTAIexampleid'));
+});
+
+test('cross-field problems come after the per-setting ones and name the setting', () => {
+  const problems = problemsOf(() =>
+    loadConfig({
+      role: 'poller',
+      env: {
+        ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexampleid',
+        VODFLOW_QUEUES: 'cn-shanghai=ftp://x/q,nonsense,cn-beijing=http://a.example/b/c',
+        VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '10',
+        VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '10',
+        TEMPORAL_TLS_CLIENT_CERT_PATH: '/tls/cert.pem',
+      },
+    }),
+  );
+  const text = problems.join('\n');
+  assert.match(text, /ALIBABA_CLOUD_ACCESS_KEY_SECRET is required/);
+  assert.match(text, /VODFLOW_QUEUES entry 1 .*http:\/\/ or https:\/\//);
+  assert.match(text, /VODFLOW_QUEUES entry 2 .*REGION=ENDPOINT\/QUEUE/);
+  assert.match(text, /VODFLOW_QUEUES entry 3 .*exactly one queue name/);
+  assert.match(text, /VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS must be less than/);
+  assert.match(text, /TEMPORAL_TLS_CLIENT_KEY_PATH client certificate and key must be set together/);
+});
+
+test('the poller needs queues and credentials; the worker does not', () => {
+  const problems = problemsOf(() => loadConfig({ role: 'poller', env: {} }));
+  assert.ok(problems.some((p) => p.startsWith('VODFLOW_QUEUES is required')));
+  assert.ok(problems.some((p) => p.startsWith('ALIBABA_CLOUD_ACCESS_KEY_ID is required')));
+  const worker = loadConfig({
+    role: 'worker',
+    env: { VODFLOW_WEBHOOK_URL: 'https://hooks.example.com/vod', VODFLOW_WEBHOOK_SECRET: 'whsec' },
+  });
+  assert.deepEqual(worker.queues, []);
+  assert.equal(worker.worker.webhookUrl, 'https://hooks.example.com/vod');
+  const bad = problemsOf(() =>
+    loadConfig({ role: 'worker', env: { VODFLOW_WEBHOOK_URL: 'not a url', VODFLOW_WEBHOOK_SECRET: 'x' } }),
+  );
+  assert.ok(bad.some((p) => p.startsWith('VODFLOW_WEBHOOK_URL must be an http(s) URL')));
+});
+
+test('a config file supplies settings, the environment wins, unknown keys and bad JSON are named', () => {
+  const file = path.join(dir, 'vodflow.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'fileid',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'file-secret',
+      VODFLOW_QUEUES: [
+        {
+          region: 'cn-shanghai',
+          url: 'http://1.mns.cn-shanghai.aliyuncs.com/vod-events',
+          deadLetterQueue: 'poison',
+        },
+        'cn-beijing=http://1.mns.cn-beijing.aliyuncs.com/vod-bj',
+      ],
+      VODFLOW_MAX_IN_FLIGHT: 32,
+      TEMPORAL_NAMESPACE: 'from-file',
+    }),
+  );
+  const config = loadConfig({
+    role: 'poller',
+    env: {
+      VODFLOW_CONFIG_FILE: file,
+      TEMPORAL_NAMESPACE: 'from-env',
+      VODFLOW_DEAD_LETTER_QUEUES: 'vod-bj=bj-dead',
+    },
+  });
+  assert.equal(config.temporal.namespace, 'from-env');
+  assert.equal(config.poller.maxInFlight, 32);
+  assert.deepEqual(
+    config.queues.map((q) => q.deadLetterQueue),
+    ['poison', 'bj-dead'],
+  );
+
+  const typo = path.join(dir, 'typo.json');
+  writeFileSync(typo, JSON.stringify({ VODFLOW_QEUES: 'x', VODFLOW_WEBHOOK_SECRET: '  ' }));
+  const problems = problemsOf(() => loadConfig({ role: 'worker', file: typo, env: {} }));
+  assert.ok(problems.some((p) => p.startsWith('VODFLOW_QEUES (in ')));
+  assert.ok(problems.includes('VODFLOW_WEBHOOK_SECRET is set but empty'), problems.join('\n'));
+
+  const broken = path.join(dir, 'broken.json');
+  writeFileSync(broken, '{"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "shh-broken-secret",');
+  const brokenProblems = problemsOf(() => loadConfig({ role: 'worker', file: broken, env: {} }));
+  assert.match(brokenProblems.join('\n'), /is not valid JSON/);
+  assert.ok(!brokenProblems.join('\n').includes('shh-broken-secret'));
+});
+
+test('TLS turns on with certificate settings or an API key', () => {
+  const tls = loadConfig({
+    role: 'worker',
+    env: {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: '/tls/c.pem',
+      TEMPORAL_TLS_CLIENT_KEY_PATH: '/tls/k.pem',
+      TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud',
+    },
+  });
+  assert.deepEqual(tls.temporal.tls, {
+    clientCertPath: '/tls/c.pem',
+    clientKeyPath: '/tls/k.pem',
+    serverName: 'ns.tmprl.cloud',
+  });
+  const apiKey = loadConfig({ role: 'worker', env: { TEMPORAL_API_KEY: 'key' } });
+  assert.deepEqual(apiKey.temporal.tls, {});
+  const off = loadConfig({ role: 'worker', env: { TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' } });
+  assert.equal(off.temporal.tls, undefined);
+});
+
+test('queue entries: valid forms parse, others say why', () => {
+  assert.deepEqual(parseQueueEntry('cn-shanghai=http://127.0.0.1:9100/vod-events'), {
+    ok: true,
+    spec: { region: 'cn-shanghai', endpoint: 'http://127.0.0.1:9100', queue: 'vod-events' },
+  });
+  for (const bad of [
+    '',
+    '=http://x/q',
+    'Cn=http://x/q',
+    'cn=http://x/',
+    'cn=http://x/1q',
+    'cn=http://u:p@x/q',
+  ]) {
+    const result = parseQueueEntry(bad);
+    assert.equal(result.ok, false, bad);
+  }
+});

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Backoff } from '../../../src/poller/backoff';
+import { DeleteBatcher } from '../../../src/poller/deleteBatcher';
+import { Lease } from '../../../src/poller/lease';
+import type {
+  DeleteFailure,
+  QueueMessage,
+  QueueTransport,
+  VisibilityLease,
+} from '../../../src/poller/queueTransport';
+import { VisibilityExtender } from '../../../src/poller/visibilityExtender';
+
+/** Records calls and answers as MNS would for the handles it knows; a port double for pure logic. */
+class RecordingQueue implements QueueTransport {
+  deleteCalls: string[][] = [];
+  changeCalls: string[] = [];
+  live = new Set<string>();
+  failDeletes = 0;
+  changeGate: Promise<void> = Promise.resolve();
+  private counter = 0;
+
+  receive(): Promise<QueueMessage[]> {
+    return Promise.resolve([]);
+  }
+  deleteBatch(handles: string[]): Promise<DeleteFailure[]> {
+    this.deleteCalls.push(handles);
+    if (this.failDeletes > 0) {
+      this.failDeletes -= 1;
+      const err = new Error('DELETE failed with 500. message: Interal error.');
+      err.name = 'MNSInternalErrorError';
+      return Promise.reject(err);
+    }
+    const failures = handles
+      .filter((h) => !this.live.has(h))
+      .map((h) => ({ receiptHandle: h, errorCode: 'MessageNotExist', errorMessage: 'Message not exist.' }));
+    for (const h of handles) this.live.delete(h);
+    return Promise.resolve(failures);
+  }
+  async changeVisibility(handle: string, seconds: number): Promise<VisibilityLease> {
+    this.changeCalls.push(handle);
+    await this.changeGate;
+    if (!this.live.has(handle)) {
+      const err = new Error('PUT failed with 404. message: Message not exist.');
+      err.name = 'MNSMessageNotExistError';
+      throw err;
+    }
+    this.live.delete(handle);
+    this.counter += 1;
+    const next = `${handle}~${this.counter}`;
+    this.live.add(next);
+    return { receiptHandle: next, nextVisibleTime: 1_000_000 + seconds * 1000 };
+  }
+  sendDeadLetter(): Promise<string> {
+    return Promise.resolve('dlq-id');
+  }
+}
+
+function message(handle: string, nextVisibleTime = 100_000): QueueMessage {
+  return {
+    messageId: `id-${handle}`,
+    receiptHandle: handle,
+    body: '{}',
+    bodyMd5: '',
+    enqueueTime: 0,
+    nextVisibleTime,
+    firstDequeueTime: 0,
+    dequeueCount: 1,
+    priority: 8,
+  };
+}
+
+test('deletes are batched up to 16 per call; stale handles are reported as stale, not failed', async () => {
+  const queue = new RecordingQueue();
+  const batcher = new DeleteBatcher({
+    transport: queue,
+    maxBatch: 16,
+    lingerMs: 5,
+    maxAttempts: 3,
+    backoff: () => new Backoff({ initialMs: 1, maxMs: 2 }),
+    now: () => 0,
+  });
+  const leases = Array.from({ length: 20 }, (_, i) => new Lease(message(`h${i}`)));
+  for (const lease of leases.slice(0, 19)) queue.live.add(lease.receiptHandle);
+  const outcomes = await Promise.all(leases.map((l) => batcher.delete(l)));
+  assert.deepEqual(
+    queue.deleteCalls.map((c) => c.length),
+    [16, 4],
+  );
+  assert.deepEqual(outcomes.slice(0, 19), Array(19).fill('deleted'));
+  assert.equal(outcomes[19], 'stale');
+});
+
+test('a failing BatchDeleteMessage is retried while leases last, then reported failed', async () => {
+  const queue = new RecordingQueue();
+  const options = {
+    transport: queue,
+    maxBatch: 16,
+    lingerMs: 0,
+    maxAttempts: 3,
+    backoff: () => new Backoff({ initialMs: 1, maxMs: 2 }),
+    now: () => 0,
+  };
+  const lease = new Lease(message('a'));
+  queue.live.add('a');
+  queue.failDeletes = 2;
+  assert.equal(await new DeleteBatcher(options).delete(lease), 'deleted');
+  assert.equal(queue.deleteCalls.length, 3);
+
+  const doomed = new Lease(message('b'));
+  queue.live.add('b');
+  queue.failDeletes = 5;
+  assert.equal(await new DeleteBatcher(options).delete(doomed), 'failed');
+});
+
+test('extension renews leases near their end, and a delete waits for it and uses the new handle', async () => {
+  const queue = new RecordingQueue();
+  let now = 0;
+  const extender = new VisibilityExtender({
+    transport: queue,
+    visibilityTimeoutSeconds: 60,
+    extendBeforeMs: 10_000,
+    intervalMs: 60_000,
+    now: () => now,
+  });
+  const near = new Lease(message('near', 5_000));
+  const far = new Lease(message('far', 50_000));
+  queue.live.add('near');
+  queue.live.add('far');
+  extender.track(near);
+  extender.track(far);
+
+  let openGate!: () => void;
+  queue.changeGate = new Promise((resolve) => (openGate = resolve));
+  const started = extender.scan();
+  assert.equal(started.length, 1, 'only the lease near its end');
+  assert.deepEqual(extender.scan(), [], 'no second extension while one is under way');
+
+  const batcher = new DeleteBatcher({
+    transport: queue,
+    maxBatch: 16,
+    lingerMs: 0,
+    maxAttempts: 1,
+    backoff: () => new Backoff({ initialMs: 1, maxMs: 1 }),
+    now: () => now,
+  });
+  const deleting = batcher.delete(near);
+  openGate();
+  assert.equal(await deleting, 'deleted');
+  assert.deepEqual(queue.deleteCalls, [['near~1']], 'the rotated handle was deleted');
+  assert.equal(near.visibleUntil, 1_060_000);
+
+  extender.untrack(far);
+  now = 1_055_000;
+  assert.deepEqual(extender.scan(), [], 'a settling lease is never extended');
+  extender.untrack(near);
+  now = 45_000;
+  const lost: string[] = [];
+  const extender2 = new VisibilityExtender({
+    transport: queue,
+    visibilityTimeoutSeconds: 60,
+    extendBeforeMs: 10_000,
+    intervalMs: 60_000,
+    now: () => now,
+    onLost: (lease) => lost.push(lease.message.messageId),
+  });
+  queue.live.delete('far');
+  extender2.track(far);
+  await Promise.all(extender2.scan());
+  assert.equal(far.held, false);
+  assert.deepEqual(lost, ['id-far']);
+  extender.stop();
+  extender2.stop();
+});
