@@ -312,8 +312,12 @@ function applySnapshot(
     return { state, outcome: 'unchanged', changed: [], note: 'same SnapshotComplete again' };
   }
   const snapshots = (payload.SnapshotInfos ?? []).map(snapshotResult);
+  // The documented sample has no Status: without one, the snapshot results (or a cover) decide.
   const ok =
-    status === 'success' && (snapshots.length === 0 || snapshots.some((s) => s.status === 'success'));
+    status !== 'fail' &&
+    (snapshots.length > 0
+      ? snapshots.some((s) => s.status === 'success')
+      : status === 'success' || typeof payload.CoverUrl === 'string');
   if (!ok) {
     const failure = { at: eventTime, identity, ...errorOf(payload) };
     if (stage.status === 'succeeded') {

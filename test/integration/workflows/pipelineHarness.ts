@@ -1,14 +1,15 @@
 // Shared set-up of the workflow integration tests: a real dev server, a worker with the
 // real activities (VOD API through pop-core, webhook over HTTP) and a signalWithStart
 // that delivers events exactly as the poller does.
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { VodEvent } from '../../../src/events/model';
 import type { ActivityDeps } from '../../../src/activities';
-import { repoRoot } from '../../../src/stack/paths';
+import { repoRoot, temporalBinary } from '../../../src/stack/paths';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import {
   videoPipelineWorkflowType,
@@ -121,10 +122,28 @@ export async function recordHistory(
   runId?: string,
 ): Promise<void> {
   if (process.env.VODFLOW_RECORD_HISTORIES !== '1') return;
-  const history = await t.env.client.workflow.getHandle(handle.workflowId, runId).fetchHistory();
+  // The CLI writes the proto3 JSON that historyFromJSON reads (the SDK's historyToJSON
+  // trips over two protobufjs copies in node_modules).
+  const { stdout } = await promisify(execFile)(
+    temporalBinary,
+    [
+      'workflow',
+      'show',
+      '--address',
+      t.env.server.address,
+      '--namespace',
+      t.env.server.namespace,
+      '--workflow-id',
+      handle.workflowId,
+      ...(runId ? ['--run-id', runId] : []),
+      '--output',
+      'json',
+    ],
+    { timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+  );
   const file = path.join(repoRoot, 'test', 'fixtures', 'histories', `${name}.json`);
   await writeFile(
     file,
-    `${JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(historyToJSON(history)) })}\n`,
+    `${JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(stdout) as unknown })}\n`,
   );
 }

@@ -3,8 +3,19 @@ import { after, before, test } from 'node:test';
 import type { VideoReadyDocument } from '../../../src/workflows/steps';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/workflows/searchAttributes';
 import type { VideoPipelineResult } from '../../../src/workflows/videoPipeline';
+import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
 import { uniqueName } from '../../harness/temporal';
-import { baseChangeEvent, deleteEvent, uploadEvent } from '../../unit/workflows/eventBuilders';
+import {
+  baseChangeEvent,
+  deleteEvent,
+  permutations,
+  snapshotEvent,
+  snapshotInfo,
+  stream,
+  streamEvent,
+  transcodeEvent,
+  uploadEvent,
+} from '../../unit/workflows/eventBuilders';
 import {
   deliver,
   eventually,
@@ -16,17 +27,18 @@ import {
 } from './pipelineHarness';
 
 let t: PipelineTestEnv;
+let vod: VodEmulator;
+const credentials = { accessKeyId: 'workflow-test-ak', accessKeySecret: 'workflow-test-secret' };
 
 before(async () => {
-  t = await startPipelineTestEnv({
-    credentials: { accessKeyId: 'unused', accessKeySecret: 'unused' },
-    endpoint: 'http://127.0.0.1:9',
-    timeoutMs: 2_000,
-  });
+  // timeScale 0.3: simulated uploads finish in about a second; seeded videos are frozen anyway.
+  vod = await startVodEmulator({ credentials: [credentials], timeScale: 0.3, seed: 11 });
+  t = await startPipelineTestEnv({ credentials, endpoint: vod.endpoint, timeoutMs: 5_000 });
 });
 
 after(async () => {
   await t?.teardown();
+  await vod?.stop();
 });
 
 const videoId = () => uniqueName('v').replace(/[^a-zA-Z0-9]/g, '');
@@ -58,7 +70,7 @@ test('upload-only video: publishes a signed document once, with duplicates and w
   assert.equal(description.typedSearchAttributes.get(VodStatus), 'completed');
   assert.equal(description.typedSearchAttributes.get(VodStage), 'done');
   assert.equal(description.typedSearchAttributes.get(VodRegion), 'cn-shanghai');
-  const memo = (await description.memo) as Record<string, unknown> | undefined;
+  const memo = description.memo as Record<string, unknown> | undefined;
   assert.equal(memo?.status, 'completed');
   await recordHistory(t, 'upload-only-completed', handle);
 });
@@ -85,6 +97,27 @@ test('DeleteMediaComplete cancels a waiting pipeline', async () => {
   assert.equal(result.status, 'deleted');
   assert.equal((await handle.describe()).typedSearchAttributes.get(VodStatus), 'deleted');
   await recordHistory(t, 'deleted', handle);
+});
+
+test('a deletion cancels a step in flight instead of waiting for its retries', async () => {
+  const id = videoId();
+  // The webhook keeps failing: publishVideoReady would retry for minutes.
+  t.sink.failNext(1_000, 503);
+  try {
+    const handle = await deliver(t, id, uploadEvent(id), { requiredStages: ['upload'] });
+    await eventually(
+      'publication attempted',
+      () => Promise.resolve(t.sink.deliveries.filter((d) => (d.body as VideoReadyDocument).videoId === id)),
+      (d) => d.length >= 1,
+    );
+    assert.equal((await queryState(t, id)).status, 'processing');
+    await deliver(t, id, deleteEvent(id));
+    const result = (await handle.result()) as VideoPipelineResult;
+    assert.equal(result.status, 'deleted');
+    assert.deepEqual(result.publications, []);
+  } finally {
+    t.sink.failNext(0, 200);
+  }
 });
 
 test('continue-as-new carries state and the dedupe memory', async () => {
@@ -129,4 +162,168 @@ test('the poller contract: signalWithStart starts one run and signals it, no sec
   assert.equal(a.signaledRunId, b.signaledRunId);
   const result = (await a.result()) as VideoPipelineResult;
   assert.equal(result.status, 'completed');
+});
+
+const docsFor = (id: string) =>
+  [...t.sink.accepted.values()].filter(
+    (d) => (d as VideoReadyDocument).videoId === id,
+  ) as VideoReadyDocument[];
+
+test('events in every order, with duplicates, complete each video once with play info from the VOD API', async () => {
+  const ids = await Promise.all(
+    permutations([0, 1, 2]).map(() => vod.seedVideo({ stage: 'transcoded', streams: 2 })),
+  );
+  const options = { lingerAfterCompletionMs: 500 };
+  const results = await Promise.all(
+    permutations([0, 1, 2]).map(async (order, i) => {
+      const id = ids[i]!;
+      const events = [
+        uploadEvent(id),
+        transcodeEvent(id, [stream('ld'), stream('sd', 'success', 'SD')]),
+        snapshotEvent(id, [snapshotInfo('cover')]),
+      ];
+      let handle;
+      for (const index of order) handle = await deliver(t, id, events[index]!, options);
+      // Stream events and redeliveries of what was already sent, as MNS does.
+      await deliver(t, id, streamEvent(id, stream('ld')), options);
+      await deliver(t, id, events[order[0]!]!, options);
+      return { id, result: (await handle!.result()) as VideoPipelineResult };
+    }),
+  );
+  for (const { id, result } of results) {
+    assert.equal(result.status, 'completed', id);
+    assert.equal(result.publications.length, 1, id);
+    const [doc] = docsFor(id);
+    assert.ok(doc, `document for ${id}`);
+    assert.deepEqual(
+      doc.streams.map((s) => s.definition),
+      ['LD', 'SD'],
+      'streams from GetPlayInfo',
+    );
+    assert.ok(doc.streams.every((s) => s.url?.startsWith('http://vod-emulator.example.com/')));
+    assert.ok(doc.duration !== null && doc.duration > 0);
+    assert.equal(doc.cover, 'http://img.example.com/covers/cover-00002.jpg');
+    assert.equal(doc.snapshots[0]?.urls.length, 3);
+  }
+  await recordHistory(t, 'completed-all-stages', handleFor(t, ids[5]!));
+});
+
+test('a partially failed transcode completes with the failed streams listed; a fully failed one fails', async () => {
+  const partialId = await vod.seedVideo({ stage: 'partiallyTranscoded', streams: 3 });
+  const options = { lingerAfterCompletionMs: 300 };
+  await deliver(t, partialId, uploadEvent(partialId), options);
+  await deliver(t, partialId, snapshotEvent(partialId, [snapshotInfo('c')]), options);
+  const handle = await deliver(
+    t,
+    partialId,
+    transcodeEvent(partialId, [stream('a'), stream('b', 'fail', 'HD')]),
+    options,
+  );
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'completed');
+  const [doc] = docsFor(partialId);
+  assert.deepEqual(doc?.failedStreams, [
+    { key: 'b', errorCode: 'TranscodeFail', errorMessage: 'stream b failed' },
+  ]);
+
+  const failedId = await vod.seedVideo({ stage: 'transcodeFailed' });
+  await deliver(t, failedId, uploadEvent(failedId), options);
+  const failed = await deliver(
+    t,
+    failedId,
+    transcodeEvent(failedId, [stream('x', 'fail'), stream('y', 'fail')]),
+    options,
+  );
+  const failedResult = (await failed.result()) as VideoPipelineResult;
+  assert.equal(failedResult.status, 'failed');
+  assert.match(failedResult.reason ?? '', /^transcode failed \(TranscodeFail: stream x failed\)/);
+  assert.equal(docsFor(failedId).length, 0);
+});
+
+test('lost events are recovered by reconciliation through the VOD API', async () => {
+  const id = await vod.seedVideo({ stage: 'transcoded', streams: 2 });
+  // Only TranscodeComplete arrives: FileUploadComplete and SnapshotComplete were dropped by VOD.
+  const handle = await deliver(t, id, transcodeEvent(id, [stream('ld'), stream('sd', 'success', 'SD')]), {
+    overdueAfterMs: { upload: 1_000, transcode: 1_000, snapshot: 1_000 },
+    reconcileIntervalMs: 1_000,
+    lingerAfterCompletionMs: 300,
+  });
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'completed');
+  assert.equal(result.stages.upload.source, 'reconciliation');
+  assert.equal(result.stages.snapshot.source, 'reconciliation');
+  assert.equal(result.stages.transcode.source, 'event');
+  const [doc] = docsFor(id);
+  assert.match(doc?.cover ?? '', /^http:\/\/.*-0000\d\.jpg$/);
+  assert.ok((doc?.snapshots[0]?.count ?? 0) > 0);
+  assert.ok((doc?.source.size ?? 0) > 0, 'size from GetVideoInfo');
+  await recordHistory(t, 'reconciled', handle);
+});
+
+test('a video that never finishes transcoding ends as stalled at the final deadline, with the reason', async () => {
+  const id = await vod.seedVideo({ stage: 'transcoding' });
+  const handle = await deliver(t, id, uploadEvent(id), {
+    overdueAfterMs: { transcode: 500, snapshot: 500 },
+    reconcileIntervalMs: 1_000,
+    finalDeadlineMs: 3_000,
+  });
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'stalled');
+  assert.match(result.reason ?? '', /not complete .*transcode.*\(VOD video status Transcoding\)/);
+  const description = await handle.describe();
+  assert.equal(description.typedSearchAttributes.get(VodStatus), 'stalled');
+  assert.equal(description.typedSearchAttributes.get(VodStage), 'transcode');
+  await recordHistory(t, 'stalled', handle);
+});
+
+test("GetPlayInfo's not-ready window right after transcoding is retried", async () => {
+  const id = await vod.simulateUpload({ knobs: { transcode: 'success', streams: 1, playInfoLagMs: 5_000 } });
+  const options = { lingerAfterCompletionMs: 300 };
+  await deliver(t, id, uploadEvent(id), options);
+  await deliver(t, id, snapshotEvent(id, [snapshotInfo('c')]), options);
+  const handle = await deliver(t, id, transcodeEvent(id, [stream('ld')]), options);
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'completed');
+  const history = await handle.fetchHistory();
+  const attempts = (history.events ?? [])
+    .map((e) => e.activityTaskStartedEventAttributes?.attempt ?? 0)
+    .reduce((a, b) => Math.max(a, b), 0);
+  assert.ok(attempts >= 2, `fetchPlayInfo retried (max attempt ${attempts})`);
+  assert.equal(docsFor(id)[0]?.streams.length, 1);
+});
+
+test('a re-transcode after completion reruns only the steps whose inputs changed', async () => {
+  const id = await vod.seedVideo({ stage: 'transcoded', streams: 2 });
+  const options = { lingerAfterCompletionMs: 5_000 };
+  await deliver(t, id, uploadEvent(id), options);
+  await deliver(t, id, snapshotEvent(id, [snapshotInfo('c')]), options);
+  const handle = await deliver(t, id, transcodeEvent(id, [stream('ld')]), options);
+  const first = await eventually(
+    'first publication',
+    () => queryState(t, id),
+    (s) => s.publications.length === 1,
+  );
+  assert.equal(first.status, 'completed');
+  const playInfoAt = first.steps.fetchPlayInfo?.atMs;
+  // A late duplicate is absorbed; a new transcode task (new identity, new streams) is real work.
+  await deliver(t, id, uploadEvent(id), options);
+  await deliver(
+    t,
+    id,
+    transcodeEvent(id, [stream('ld2'), stream('hd2', 'success', 'HD')], { second: 40 }),
+    options,
+  );
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'completed');
+  assert.equal(result.publications.length, 2);
+  assert.notEqual(result.publications[0], result.publications[1]);
+  assert.match(result.publications[1]!, /publishVideoReady:u1-t2-s1$/);
+  assert.equal(result.stages.upload.version, 1);
+  const [, second] = docsFor(id);
+  assert.equal(second?.version, 'u1-t2-s1');
+  const state = (await handle.query('pipelineState')) as {
+    steps: Record<string, { atMs: number; version: string }>;
+  };
+  assert.equal(state.steps.fetchPlayInfo?.version, 't2');
+  assert.notEqual(state.steps.fetchPlayInfo?.atMs, playInfoAt);
 });

@@ -272,3 +272,10 @@ test('the recent-event log is bounded', () => {
   assert.equal(state.recent.length, 20);
   assert.equal(state.counters.ignored, 50);
 });
+
+test('a SnapshotComplete without Status (as in the documented sample) is judged by its snapshots', () => {
+  const withoutStatus = { ...snapshotEvent(vid, [snapshotInfo('c1')]), status: null };
+  assert.equal(run([withoutStatus]).stages.snapshot.status, 'succeeded');
+  const uploadWithoutStatus = { ...uploadEvent(vid), status: null };
+  assert.equal(run([uploadWithoutStatus]).stages.upload.status, 'succeeded');
+});
