@@ -219,7 +219,8 @@ export class QueueConsumer {
         `${event.eventType} (status ${event.status ?? 'none'}) carries no VideoId/MediaId to key a workflow on`,
       );
     }
-    const log = this.log.child({ messageId: message.messageId, mediaId: event.mediaId });
+    // Plain fields rather than a child logger: this runs for every message.
+    const ids = { messageId: message.messageId, mediaId: event.mediaId };
     const signalStarted = process.hrtime.bigint();
     let outcome: SignalOutcome;
     try {
@@ -232,11 +233,14 @@ export class QueueConsumer {
       const failure = classifyTemporalError(err);
       metrics.failures.inc({ ...this.labels, class: `temporal_${failure}` });
       if (failure === 'rejected') {
-        log.error({ err: errorSummary(err) }, 'Temporal rejected the signal');
+        this.log.error({ ...ids, err: errorSummary(err) }, 'Temporal rejected the signal');
         return this.deadLetter(lease, 'temporal_rejected', errorSummary(err));
       }
       if (countsAgainstTemporal(failure)) breaker.recordFailure();
-      log.warn({ class: failure, err: errorSummary(err) }, 'signal failed; the message will come back');
+      this.log.warn(
+        { ...ids, class: failure, err: errorSummary(err) },
+        'signal failed; the message will come back',
+      );
       // No more extensions: let the lease run out so MNS redelivers it.
       lease.settling = true;
       return 'left';
@@ -246,12 +250,17 @@ export class QueueConsumer {
     metrics.signalled.inc({ ...this.labels, outcome: outcome.kind.replace(/-/g, '_') });
     if (outcome.kind === 'late-after-close') {
       // Acknowledged on purpose (docs/POLLER.md): the run that already handled it has closed.
-      log.warn(
-        { eventType: event.eventType, identity: event.identity, eventTime: event.eventTime },
+      this.log.warn(
+        { ...ids, eventType: event.eventType, identity: event.identity, eventTime: event.eventTime },
         'event older than the closed workflow run; acknowledged as a late duplicate',
       );
     } else {
-      log.debug({ eventType: event.eventType, outcome: outcome.kind, runId: outcome.runId }, 'signalled');
+      if (this.log.isLevelEnabled('debug')) {
+        this.log.debug(
+          { ...ids, eventType: event.eventType, outcome: outcome.kind, runId: outcome.runId },
+          'signalled',
+        );
+      }
     }
     return this.settle(lease, await this.deleter.delete(lease));
   }

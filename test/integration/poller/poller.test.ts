@@ -302,6 +302,31 @@ test('SIGTERM drains in-flight messages, flushes deletes and exits 0 in time', a
   assert.equal(stack.remaining(queue), 0, 'every in-flight delete was flushed before exit');
 });
 
+test('a second signal exits at once, and the messages it abandoned are delivered later', async () => {
+  const queue = await stack.queue('it-twice', 2);
+  const video = newVideoId();
+  const ids = [await stack.send(queue, uploadBody(video, 1)), await stack.send(queue, uploadBody(video, 2))];
+  // Deletes fail, so the first SIGTERM's drain is still retrying them when the second arrives.
+  stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
+  const child = stack.spawnPoller([queue]);
+  await waitFor('signalled', async () => (await stack.signals(video)).length === ids.length);
+  const exited = once(child, 'exit') as Promise<[number | null, string | null]>;
+  child.kill('SIGTERM');
+  await sleep(200);
+  child.kill('SIGTERM');
+  const [code] = await exited;
+  stack.mns.setFaults({});
+  assert.equal(code, 130);
+  await stack.poller(stack.config([queue]));
+  await waitFor('abandoned messages delivered again', () => stack.remaining(queue) === 0);
+  const delivered = (await stack.signals(video)).map((d) => d.messageId);
+  // Each message was signalled by the killed poller and again after its redelivery.
+  assert.ok(
+    ids.every((id) => delivered.filter((d) => d === id).length >= 2),
+    delivered.join(','),
+  );
+});
+
 test('after the workflow closed, a late duplicate is acknowledged without a new run, a new event starts one', async () => {
   const queue = await stack.queue('it-policy');
   const video = newVideoId();
