@@ -318,7 +318,12 @@ async function main(): Promise<void> {
   await writeResults(out, results);
   const chart = out.replace(/\.json$/, '') + '.svg';
   await writeFile(chart, renderChart(results));
-  if (config.mode === 'full' || process.env.BENCH_UPDATE_DOCS === '1') {
+  // Only a complete default run may speak for the docs; partial or redirected runs stay local.
+  const updateDocs =
+    process.env.BENCH_UPDATE_DOCS !== undefined
+      ? process.env.BENCH_UPDATE_DOCS === '1'
+      : config.mode === 'full' && process.env.BENCH_OUT === undefined && process.env.BENCH_SCENARIOS === undefined;
+  if (updateDocs) {
     await updateBenchmarksDoc(
       path.join(repoRoot, 'docs', 'BENCHMARKS.md'),
       results,
