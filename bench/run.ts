@@ -322,7 +322,9 @@ async function main(): Promise<void> {
   const updateDocs =
     process.env.BENCH_UPDATE_DOCS !== undefined
       ? process.env.BENCH_UPDATE_DOCS === '1'
-      : config.mode === 'full' && process.env.BENCH_OUT === undefined && process.env.BENCH_SCENARIOS === undefined;
+      : config.mode === 'full' &&
+        process.env.BENCH_OUT === undefined &&
+        process.env.BENCH_SCENARIOS === undefined;
   if (updateDocs) {
     await updateBenchmarksDoc(
       path.join(repoRoot, 'docs', 'BENCHMARKS.md'),
