@@ -3,7 +3,8 @@
  * shrinks everything for development (minutes → seconds) and labels the results "quick".
  */
 
-export type ScenarioName = 'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'scaling';
+export type ScenarioName =
+  'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'rtt' | 'scaling';
 export const allScenarios: ScenarioName[] = [
   'ceiling',
   'naive',
@@ -11,6 +12,7 @@ export const allScenarios: ScenarioName[] = [
   'heapcap',
   'latency',
   'worker',
+  'rtt',
   'scaling',
 ];
 
@@ -23,6 +25,10 @@ export interface BenchConfig {
   naiveEvents: number;
   /** Events sent at half the ceiling rate for the latency run. */
   latencyEvents: number;
+  /** Delay added to consumer-side MNS operations in the rtt pair, ms. */
+  mnsRttMs: number;
+  rttNaiveEvents: number;
+  rttPollerEvents: number;
   /** --max-old-space-size for the heap-capped poller run, MB. */
   heapCapMb: number;
   /** Seconds of events at the paced rate sent before the measured ones (left out of the percentiles). */
@@ -80,6 +86,9 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     seed: int(env, 'BENCH_SEED', 20_260_101),
     naiveEvents: Math.min(events, int(env, 'BENCH_NAIVE_EVENTS', quick ? 500 : 5_000)),
     latencyEvents: int(env, 'BENCH_LATENCY_EVENTS', quick ? 1_000 : 10_000),
+    mnsRttMs: int(env, 'BENCH_MNS_RTT_MS', 20),
+    rttNaiveEvents: Math.min(events, int(env, 'BENCH_RTT_NAIVE_EVENTS', quick ? 200 : 1_000)),
+    rttPollerEvents: Math.min(events, int(env, 'BENCH_RTT_POLLER_EVENTS', quick ? 1_000 : 10_000)),
     heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 64),
     latencyWarmupSeconds: int(env, 'BENCH_LATENCY_WARMUP_S', 3),
     workerVideos: int(env, 'BENCH_WORKER_VIDEOS', quick ? 50 : 300),

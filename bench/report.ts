@@ -108,6 +108,18 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     '',
     `Ratios: poller / ceiling = **${n(r.ratios.poller_over_ceiling)}**, poller / naive = **${n(r.ratios.poller_over_naive)}**.`,
     '',
+    r.mns_rtt
+      ? `With ${r.mns_rtt.rtt_ms} ms added to every consumer-side MNS call (a network between consumer and MNS, as in production): ` +
+          `naive ${r.mns_rtt.naive_events_per_s} events/s (${r.mns_rtt.naive_events} events), poller ${r.mns_rtt.poller_events_per_s} events/s ` +
+          `(${r.mns_rtt.poller_events} events): poller / naive = **${n(r.mns_rtt.poller_over_naive)}**.`
+      : 'MNS round-trip pair: not measured in this run.',
+    '',
+    `1-minute load average after each scenario (2 cores; above ~2 means other processes competed): ` +
+      (Object.entries(r.load_average_1m)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'n/a') +
+      '.',
+    '',
     '| target | value | result |',
     '|---|---:|---|',
     ...Object.entries(r.targets).map(

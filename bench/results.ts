@@ -38,6 +38,7 @@ export interface BenchResults {
     node: string;
     temporal_cli: string;
     load_average_at_start: number[];
+    load_average_at_end?: number[];
   };
   setup: {
     dev_server: string;
@@ -75,6 +76,17 @@ export interface BenchResults {
   ratios: { poller_over_ceiling: number | null; poller_over_naive: number | null };
   worker: WorkerLatency | null;
   scaling: { events: ScalingPoint[]; in_flight: ScalingPoint[] };
+  /** Naive and poller again, with this delay added to every consumer-side MNS operation. */
+  mns_rtt: {
+    rtt_ms: number;
+    naive_events_per_s: number;
+    poller_events_per_s: number;
+    poller_over_naive: number | null;
+    naive_events: number;
+    poller_events: number;
+  } | null;
+  /** 1-minute load average at the end of each scenario: above ~2 on 2 cores, something else competed. */
+  load_average_1m: Record<string, number>;
   targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
   scenarios: {
     ceiling?: CeilingResult;

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../src/stack/freePort';
 import { repoRoot, temporalBinary } from '../src/stack/paths';
@@ -14,7 +15,7 @@ import { renderChart } from './chart';
 import { benchConfig, type BenchConfig } from './config';
 import { toDelivery } from './deliveries';
 import { devServerDescription, withFreshDevServer } from './devServer';
-import { benchCredentials, startMnsStack, type MnsStack } from './mnsStack';
+import { benchCredentials, prefill, startMnsStack, type MnsStack } from './mnsStack';
 import { renderSummaryTable, updateBenchmarksDoc } from './report';
 import {
   evaluateTargets,
@@ -166,8 +167,14 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     ratios: { poller_over_ceiling: null, poller_over_naive: null },
     worker: null,
     scaling: { events: [], in_flight: [] },
+    mns_rtt: null,
+    load_average_1m: {},
     targets: {},
     scenarios: {},
+  };
+  // Other processes on a shared machine move every figure: keep the evidence with the figures.
+  const noteLoad = (scenario: string) => {
+    results.load_average_1m[scenario] = Math.round(os.loadavg()[0]! * 100) / 100;
   };
   const want = (name: Parameters<BenchConfig['scenarios']['has']>[0]) => config.scenarios.has(name);
 
@@ -186,6 +193,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.scenarios.ceiling = ceiling;
     results.throughput.ceiling_events_per_s = ceiling.events_per_s;
     log(`ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures)`);
+    noteLoad('ceiling');
   }
 
   if (want('naive')) {
@@ -205,6 +213,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.memory.naive_peak_rss_mb = naive.peak_rss_mb;
     results.cpu.naive_cpu_cores = naive.cpu_cores;
     log(`naive: ${naive.events_per_s} events/s`);
+    noteLoad('naive');
   }
 
   if (want('poller')) {
@@ -215,6 +224,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.memory.poller_peak_rss_mb = poller.peak_rss_mb;
     results.cpu.poller_cpu_cores = poller.cpu_cores;
     log(`poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB`);
+    noteLoad('poller');
   }
 
   if (want('heapcap')) {
@@ -231,6 +241,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       cpu_cores: capped.cpu_cores,
     };
     log(`heap cap: ${capped.events_per_s} events/s, peak RSS ${capped.peak_rss_mb} MB`);
+    noteLoad('heapcap');
   }
 
   if (want('latency')) {
@@ -266,12 +277,70 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     log(
       `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms)`,
     );
+    noteLoad('latency');
   }
 
   if (want('worker')) {
     log(`worker: ${config.workerVideos} videos through the real worker`);
     results.worker = await runWorkerLatency({ videos: config.workerVideos, seed: config.seed + 2, log });
     if (results.worker) log(`worker: p50 ${results.worker.p50_ms} ms, p99 ${results.worker.p99_ms} ms`);
+    noteLoad('worker');
+  }
+
+  if (want('rtt')) {
+    // On localhost every MNS call costs ~1 ms, which flatters the naive loop (three calls in
+    // series per message). A poller in production reaches MNS over a network; this pair runs
+    // both consumers with the same added delay on every consumer-side MNS operation.
+    const rtt = config.mnsRttMs;
+    const faults = Object.fromEntries(
+      [
+        'ReceiveMessage',
+        'BatchReceiveMessage',
+        'DeleteMessage',
+        'BatchDeleteMessage',
+        'ChangeMessageVisibility',
+      ].map((op) => [op, { latencyMs: rtt }]),
+    );
+    const naiveEvents = workload.events.slice(0, config.rttNaiveEvents);
+    log(`rtt ${rtt} ms: naive consumer, ${naiveEvents.length} events`);
+    const naive = await withStack(async (server, mns) => {
+      await prefill(mns, naiveEvents);
+      mns.emulator.setFaults(faults);
+      return runBacklog(
+        mns,
+        naiveEvents,
+        naiveCommand(server, mns),
+        'naive consumer',
+        drainTimeoutMs(naiveEvents.length * 50),
+        {
+          prefilled: true,
+        },
+      );
+    });
+    const pollerEvents = workload.events.slice(0, config.rttPollerEvents);
+    log(`rtt ${rtt} ms: poller, ${pollerEvents.length} events`);
+    const poller = await withStack(async (server, mns) => {
+      await prefill(mns, pollerEvents);
+      mns.emulator.setFaults(faults);
+      return runBacklog(
+        mns,
+        pollerEvents,
+        await pollerCommand(server, mns, config.inFlight),
+        'vodflow poller',
+        drainTimeoutMs(pollerEvents.length),
+        { prefilled: true },
+      );
+    });
+    results.mns_rtt = {
+      rtt_ms: rtt,
+      naive_events_per_s: naive.events_per_s,
+      poller_events_per_s: poller.events_per_s,
+      poller_over_naive: ratio(poller.events_per_s, naive.events_per_s),
+      naive_events: naive.events,
+      poller_events: poller.events,
+    };
+    log(`rtt ${rtt} ms: naive ${naive.events_per_s} events/s, poller ${poller.events_per_s} events/s`);
+    noteLoad('rtt');
   }
 
   if (want('scaling')) {
@@ -281,6 +350,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       const r = await pollerBacklog(w.events, config.inFlight);
       results.scaling.events.push(scalingPoint(events, config.inFlight, r));
       log(`scaling: ${events} events -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      noteLoad(`scaling_${events}_events`);
     }
     const w = generateWorkload({
       events: config.scalingInFlightEvents,
@@ -292,9 +362,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       const r = await pollerBacklog(w.events, inFlight);
       results.scaling.in_flight.push(scalingPoint(w.events.length, inFlight, r));
       log(`scaling: in-flight ${inFlight} -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      noteLoad(`scaling_in_flight_${inFlight}`);
     }
   }
 
+  results.machine.load_average_at_end = os.loadavg().map((l) => Math.round(l * 100) / 100);
   results.ratios.poller_over_ceiling = ratio(
     results.throughput.poller_events_per_s,
     results.throughput.ceiling_events_per_s,

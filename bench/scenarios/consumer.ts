@@ -86,8 +86,9 @@ export async function runBacklog(
   cmd: ConsumerCommand,
   label: string,
   timeoutMs: number,
+  options: { prefilled?: boolean } = {},
 ): Promise<BacklogResult> {
-  await prefill(stack, events);
+  if (!options.prefilled) await prefill(stack, events);
   const observation = observeQueue(stack.queue);
   const child = startConsumer(cmd, label);
   try {

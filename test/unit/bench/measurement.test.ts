@@ -81,6 +81,8 @@ function sampleResults(): BenchResults {
       ],
       in_flight: [],
     },
+    mns_rtt: null,
+    load_average_1m: {},
     targets: {},
     scenarios: {},
   };
