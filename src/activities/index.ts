@@ -8,7 +8,7 @@ import type { ReconciliationReport } from '../workflows/videoState';
 export { describeWorker } from './probe';
 export type { VodApiSettings, VodCredentials } from './vodApi';
 export type { WebhookSettings } from './webhook';
-export { activityDepsFromEnv } from './config';
+export { activityDeps } from './config';
 
 /** Everything activities need from the outside world; secrets stay in the worker process. */
 export interface ActivityDeps {

@@ -1,10 +1,14 @@
 import { Command } from 'commander';
 import { registerDecodeCommand } from './commands/decode';
 import { registerDemoCommand } from './commands/demo';
+import { registerDevCommand } from './commands/dev';
+import { registerDoctorCommand } from './commands/doctor';
 import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
-import { registerVodEmulatorCommand } from './commands/vodEmulator';
 import { registerPollerCommand } from './commands/poller';
 import { registerRunCommand } from './commands/run';
+import { registerSetupCommand } from './commands/setup';
+import { registerSimulateCommand } from './commands/simulate';
+import { registerVodEmulatorCommand } from './commands/vodEmulator';
 import { registerWorkerCommand } from './commands/worker';
 
 const program = new Command()
@@ -15,10 +19,14 @@ const program = new Command()
 
 registerDecodeCommand(program);
 registerDemoCommand(program);
+registerDevCommand(program);
+registerDoctorCommand(program);
 registerMnsEmulatorCommand(program);
-registerVodEmulatorCommand(program);
 registerPollerCommand(program);
 registerRunCommand(program);
+registerSetupCommand(program);
+registerSimulateCommand(program);
+registerVodEmulatorCommand(program);
 registerWorkerCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

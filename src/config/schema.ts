@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stageNames, type PipelineOptionsInput } from '../workflows/pipelineOptions';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
 
 /**
@@ -74,6 +75,24 @@ export const settingsSchema = z.object({
   VODFLOW_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   VODFLOW_WEBHOOK_SECRET: secretSchema.optional(),
   VODFLOW_VOD_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  VODFLOW_VOD_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
+  VODFLOW_WEBHOOK_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
+  VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+});
+
+const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
+/** The pipeline options a deployment may set (src/workflows/pipelineOptions.ts); sent with each start. */
+const pipelineOptionsSchema = z.strictObject({
+  requiredStages: z.array(z.enum(stageNames)).min(1).optional(),
+  overdueAfterMs: z
+    .strictObject({ upload: durationMs, transcode: durationMs, snapshot: durationMs })
+    .partial()
+    .optional(),
+  reconcileIntervalMs: durationMs.min(1_000).optional(),
+  finalDeadlineMs: durationMs.min(1_000).optional(),
+  lingerAfterCompletionMs: durationMs.optional(),
+  continueAsNewAfterEvents: z.number().int().min(1).optional(),
+  dedupeMemory: z.number().int().min(1).optional(),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -130,10 +149,19 @@ export interface VodflowConfig {
   poller: PollerTuning;
   http: { host: string; port: number };
   logLevel: (typeof logLevels)[number];
-  worker: { webhookUrl?: string; webhookSecret?: string; vodEndpoint?: string };
+  worker: {
+    webhookUrl?: string;
+    webhookSecret?: string;
+    vodEndpoint?: string;
+    vodTimeoutMs: number;
+    webhookTimeoutMs: number;
+  };
+  /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
+  pipeline: PipelineOptionsInput;
 }
 
-export type Role = 'poller' | 'worker' | 'run';
+/** Which process reads the config: setup and doctor need queues and credentials like the poller. */
+export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -142,16 +170,26 @@ export function buildConfig(
   issue: (name: string, message: string) => void,
 ): VodflowConfig {
   const s = settings;
-  const needsQueues = role === 'poller' || role === 'run';
+  const needsQueues = role !== 'worker';
 
+  if (s.VODFLOW_WEBHOOK_URL && !s.VODFLOW_WEBHOOK_SECRET) {
+    issue(
+      'VODFLOW_WEBHOOK_SECRET',
+      'is required when VODFLOW_WEBHOOK_URL is set (publications are signed with it)',
+    );
+  }
   if (s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     issue('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'is required when ALIBABA_CLOUD_ACCESS_KEY_ID is set');
   }
   if (!s.ALIBABA_CLOUD_ACCESS_KEY_ID && s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', 'is required when ALIBABA_CLOUD_ACCESS_KEY_SECRET is set');
   }
-  if (needsQueues && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
-    issue('ALIBABA_CLOUD_ACCESS_KEY_ID', 'is required to read MNS queues');
+  if (!s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
+    const purposes = [
+      needsQueues ? 'read MNS queues' : '',
+      role !== 'poller' ? 'call the VOD API' : '',
+    ].filter(Boolean);
+    issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
   const credentials =
     s.ALIBABA_CLOUD_ACCESS_KEY_ID && s.ALIBABA_CLOUD_ACCESS_KEY_SECRET
@@ -224,8 +262,36 @@ export function buildConfig(
       ...(s.VODFLOW_WEBHOOK_URL ? { webhookUrl: s.VODFLOW_WEBHOOK_URL } : {}),
       ...(s.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: s.VODFLOW_WEBHOOK_SECRET } : {}),
       ...(s.VODFLOW_VOD_ENDPOINT ? { vodEndpoint: s.VODFLOW_VOD_ENDPOINT } : {}),
+      vodTimeoutMs: s.VODFLOW_VOD_TIMEOUT_MS,
+      webhookTimeoutMs: s.VODFLOW_WEBHOOK_TIMEOUT_MS,
     },
+    pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
   };
+}
+
+function buildPipelineOptions(
+  raw: string | Record<string, unknown> | undefined,
+  issue: (name: string, message: string) => void,
+): PipelineOptionsInput {
+  if (raw === undefined) return {};
+  let value: unknown = raw;
+  if (typeof raw === 'string') {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      issue('VODFLOW_PIPELINE_OPTIONS', 'is not valid JSON');
+      return {};
+    }
+  }
+  const parsed = pipelineOptionsSchema.safeParse(value);
+  if (!parsed.success) {
+    for (const problem of parsed.error.issues) {
+      const where = problem.path.length > 0 ? `.${problem.path.map(String).join('.')}` : '';
+      issue(`VODFLOW_PIPELINE_OPTIONS${where}`, problem.message);
+    }
+    return {};
+  }
+  return parsed.data;
 }
 
 function buildQueues(

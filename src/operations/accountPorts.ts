@@ -5,7 +5,9 @@
  */
 
 export interface QueueAdmin {
-  getQueueAttributes(queueName: string): Promise<{ body?: Record<string, unknown> }>;
+  getQueueAttributes(
+    queueName: string,
+  ): Promise<{ body?: { MessageRetentionPeriod?: string | number; MaximumMessageSize?: string | number } }>;
   createQueue(queueName: string, params: Record<string, string | number>): Promise<unknown>;
 }
 

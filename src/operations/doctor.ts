@@ -130,7 +130,7 @@ export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): 
 
 export async function checkQueue(mns: QueueAdmin, queueName: string, role: string): Promise<Finding[]> {
   const check = `${role} ${queueName}`;
-  let attributes: Record<string, unknown>;
+  let attributes: { MessageRetentionPeriod?: string | number; MaximumMessageSize?: string | number };
   try {
     attributes = (await mns.getQueueAttributes(queueName)).body ?? {};
   } catch (err) {

@@ -14,7 +14,8 @@ import type { QueueTransport } from './queueTransport';
 import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
 
 export interface PollerOptions {
-  config: Pick<VodflowConfig, 'queues' | 'poller' | 'credentials'> & { temporal: { taskQueue: string } };
+  config: Pick<VodflowConfig, 'queues' | 'poller' | 'credentials'> &
+    Partial<Pick<VodflowConfig, 'pipeline'>> & { temporal: { taskQueue: string } };
   client: Client;
   /** Health check of Temporal; the circuit breaker calls it while open. */
   probe: () => Promise<void>;
@@ -76,6 +77,7 @@ export function createPoller(options: PollerOptions): Poller {
     client: options.client,
     taskQueue: config.temporal.taskQueue,
     timeoutMs: tuning.signalTimeoutMs,
+    ...(config.pipeline ? { pipelineOptions: config.pipeline } : {}),
   });
   const signaller = options.signaller ? options.signaller(realSignaller) : realSignaller;
   const consumers = config.queues.map(

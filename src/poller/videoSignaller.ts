@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { VodEvent } from '../events/model';
+import type { PipelineOptionsInput } from '../workflows/pipelineOptions';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
@@ -21,6 +22,8 @@ export interface VideoSignallerOptions {
   client: Client;
   taskQueue: string;
   timeoutMs: number;
+  /** Sent in the start input; a run keeps the options it started with (docs/WORKFLOW.md). */
+  pipelineOptions?: PipelineOptionsInput;
 }
 
 export interface VideoSignal {
@@ -73,7 +76,13 @@ export class VideoSignaller {
       region: input.region,
       messageId: input.messageId,
     };
-    const start: VideoPipelineInput = { mediaId: input.event.mediaId, region: input.region };
+    const start: VideoPipelineInput = {
+      mediaId: input.event.mediaId,
+      region: input.region,
+      ...(this.options.pipelineOptions && Object.keys(this.options.pipelineOptions).length > 0
+        ? { options: this.options.pipelineOptions }
+        : {}),
+    };
     const handle = await this.withDeadline(() =>
       this.options.client.workflow.signalWithStart(videoPipelineWorkflowType, {
         workflowId,

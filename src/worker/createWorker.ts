@@ -1,11 +1,15 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type TLSConfig } from '@temporalio/worker';
 import { createActivities, describeWorker, type ActivityDeps } from '../activities';
+import { installWorkerRuntime } from './runtime';
 import { workflowBundle } from './workflowBundle';
 
 export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
+  /** TLS (mTLS or server-only) and Temporal Cloud's API key. */
+  tls?: TLSConfig;
+  apiKey?: string;
   /**
    * Dependencies of the video pipeline's activities (VOD API, webhook). Without them the
    * worker registers only the probe activity, enough for the smoke test and `doctor`.
@@ -31,7 +35,12 @@ const workerTuning = {
 };
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  installWorkerRuntime();
+  const connection = await NativeConnection.connect({
+    address: options.address,
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -107,6 +107,8 @@ const reconcileCalls = proxyActivities<VodflowActivities>({
 });
 
 const publicationsKept = 20;
+/** Late events that only confirm a reconciliation no longer rerun the steps (chaos finding F1). */
+const absorbLateConfirmationsPatch = 'absorb-late-confirmations';
 
 /**
  * One run per video (id vod-video-<mediaId>), started by the first event the poller
@@ -229,7 +231,9 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
   function drainQueue(): void {
     while (queue.length > 0) {
       const delivery = queue.shift()!;
-      const applied = applyEvent(pipeline.video, delivery.event);
+      const applied = applyEvent(pipeline.video, delivery.event, {
+        absorbLateConfirmations: patched(absorbLateConfirmationsPatch),
+      });
       pipeline.video = applied.state;
       for (const stage of applied.changed) {
         if (pipeline.video.stages[stage].status === 'succeeded')

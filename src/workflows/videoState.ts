@@ -133,8 +133,18 @@ export interface ApplyResult {
 }
 
 /** Applies one decoded event. Dedupe by identity happens before this; applying twice is still harmless. */
-export function applyEvent(state: VideoState, event: VodEvent): ApplyResult {
-  const result = decide(state, event);
+export interface ApplyOptions {
+  /**
+   * A success event no newer than the reconciliation that already completed its stage
+   * describes that same completion (it was only late): absorb it without a version bump,
+   * so the downstream steps do not run, and publish, a second time. The workflow turns this
+   * on through patched() so histories recorded before it replay unchanged.
+   */
+  absorbLateConfirmations?: boolean;
+}
+
+export function applyEvent(state: VideoState, event: VodEvent, options: ApplyOptions = {}): ApplyResult {
+  const result = decide(state, event, options.absorbLateConfirmations ?? true);
   const record: EventRecord = {
     identity: event.identity,
     eventType: event.eventType,
@@ -150,7 +160,7 @@ export function applyEvent(state: VideoState, event: VodEvent): ApplyResult {
   };
 }
 
-function decide(state: VideoState, event: VodEvent): ApplyResult {
+function decide(state: VideoState, event: VodEvent, absorbLateConfirmations: boolean): ApplyResult {
   const unchanged = (note: string): ApplyResult => ({ state, outcome: 'unchanged', changed: [], note });
   const ignored = (note: string): ApplyResult => ({ state, outcome: 'ignored', changed: [], note });
   if (event.mediaId !== null && event.mediaId !== state.mediaId) {
@@ -158,6 +168,17 @@ function decide(state: VideoState, event: VodEvent): ApplyResult {
   }
   if (state.deleted) return ignored('video already deleted');
   if ('unknownType' in event) return ignored(`unknown event type ${event.eventType}`);
+  if (absorbLateConfirmations && event.status !== 'fail') {
+    const stage = stageOfEvent[event.eventType];
+    if (stage !== undefined && confirmsReconciliation(state.stages[stage], event.eventTime)) {
+      return {
+        state: setStage(state, stage, { ...state.stages[stage], identity: event.identity }),
+        outcome: 'unchanged',
+        changed: [],
+        note: `late ${event.eventType} confirms what reconciliation found`,
+      };
+    }
+  }
 
   switch (event.eventType) {
     case 'FileUploadComplete':
@@ -510,6 +531,19 @@ export function snapshotUrl(template: string, index: number): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+
+const stageOfEvent: Partial<Record<string, StageName>> = {
+  FileUploadComplete: 'upload',
+  TranscodeComplete: 'transcode',
+  SnapshotComplete: 'snapshot',
+};
+
+function confirmsReconciliation(stage: StageBase, eventTime: string): boolean {
+  if (stage.status !== 'succeeded' || stage.source !== 'reconciliation' || stage.completedAt === undefined) {
+    return false;
+  }
+  return Date.parse(eventTime) <= Date.parse(stage.completedAt);
+}
 
 function setStage<K extends StageName>(state: VideoState, name: K, stage: Stages[K]): VideoState {
   return { ...state, stages: { ...state.stages, [name]: stage } };

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilStopSignal } from './lifecycle';
 import { startMnsEmulator, type FaultConfig } from '../../emulators/mns';
 import { validateFaultConfig } from '../../emulators/mns/faults';
 import { createLogger } from '../../observability/logger';
@@ -45,15 +46,7 @@ export function registerMnsEmulatorCommand(program: Command): void {
       });
       // One JSON line on stdout so scripts can pick up the endpoint (useful with --port 0).
       console.log(JSON.stringify({ endpoint: emulator.endpoint, port: emulator.port }));
-      await new Promise<void>((resolve) => {
-        const shutdown = (): void => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          resolve();
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
+      await untilStopSignal();
       await emulator.stop();
       logger.info('mns emulator stopped');
       logger.flush();

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { untilStopSignal } from './lifecycle';
 import { startVodEmulator } from '../../emulators/vod';
 
 interface VodEmulatorFlags {
@@ -64,15 +65,7 @@ export function registerVodEmulatorCommand(program: Command): void {
           admin: flags.admin ? `${emulator.endpoint}/_emulator/` : null,
         }),
       );
-      await new Promise<void>((resolve) => {
-        const shutdown = (): void => {
-          process.off('SIGINT', shutdown);
-          process.off('SIGTERM', shutdown);
-          resolve();
-        };
-        process.on('SIGINT', shutdown);
-        process.on('SIGTERM', shutdown);
-      });
+      await untilStopSignal();
       await emulator.stop();
     });
 }

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import type { VodflowConfig } from '../../config';
 import { startHealthServer } from '../../observability/healthServer';
 import { createLogger, type Logger } from '../../observability/logger';
+import { activityDeps } from '../../activities/config';
+import { temporalTls } from '../../poller/temporalConnection';
 import { startWorker, type RunningWorker } from '../../worker/createWorker';
 import { configOrExit, stopOnSignals } from './lifecycle';
 
@@ -39,10 +41,14 @@ export function registerWorkerCommand(program: Command): void {
 }
 
 export async function startWorkerProcess(config: VodflowConfig, logger: Logger): Promise<RunningWorker> {
+  const tls = temporalTls(config.temporal);
   const worker = await startWorker({
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
+    ...(tls ? { tls } : {}),
+    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+    activityDeps: activityDeps(config),
   });
   logger.info(
     {

@@ -3,7 +3,7 @@
  * SDKs cannot tell it from the service. In-process for tests, or standalone via
  * `vodflow mns-emulator`.
  */
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen';
 import { createLogger, type Logger } from '../../observability/logger';
 import { MnsAccount } from './account';
 import { FaultInjector, type FaultConfig } from './faults';
@@ -86,15 +86,9 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     adminStats: stats,
     logger,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  endpoint = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const bound = await listen(server, options.port ?? 0, host);
+  const port = bound.port;
+  endpoint = bound.origin;
   // Retention expiry is also checked lazily; the sweep keeps idle queues' counts honest.
   const sweeper = setInterval(() => account.sweepExpired(), 5_000);
   sweeper.unref();

@@ -7,7 +7,7 @@
 import { mnsError } from './errors';
 import type { QueueAttributes } from './queueAttributes';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receiptHandle';
-import { VisibilityHeap } from './visibilityHeap';
+import { VisibilityHeap, type HeapEntry } from './visibilityHeap';
 
 export interface StoredMessage {
   seq: number;
@@ -73,20 +73,34 @@ export class MnsQueue {
     return now >= message.enqueueTime + this.attributes.messageRetentionPeriod * 1000;
   }
 
-  /** Takes up to `count` visible messages, makes them inactive and issues fresh handles. */
-  receive(count: number): ReceivedMessage[] {
-    const now = this.clock();
-    const received: ReceivedMessage[] = [];
-    while (received.length < count) {
+  /**
+   * Pops the heap down to the next live, visible message. Entries of superseded
+   * versions are skipped (the heap is lazy) and expired messages are removed on the way.
+   */
+  private popVisible(now: number): { message: StoredMessage; entry: HeapEntry } | undefined {
+    for (;;) {
       const top = this.heap.peek();
-      if (top === undefined || top.visibleAt > now) break;
+      if (top === undefined || top.visibleAt > now) return undefined;
       this.heap.pop();
       const message = this.messages.get(top.seq);
       if (message === undefined || message.version !== top.version) continue;
       if (this.expired(message, now)) {
         this.messages.delete(message.seq);
+        this.onChange();
         continue;
       }
+      return { message, entry: top };
+    }
+  }
+
+  /** Takes up to `count` visible messages, makes them inactive and issues fresh handles. */
+  receive(count: number): ReceivedMessage[] {
+    const now = this.clock();
+    const received: ReceivedMessage[] = [];
+    while (received.length < count) {
+      const visible = this.popVisible(now);
+      if (visible === undefined) break;
+      const { message } = visible;
       message.dequeueCount += 1;
       if (message.dequeueCount === 1) message.firstDequeueTime = now;
       message.version += 1;
@@ -101,21 +115,13 @@ export class MnsQueue {
   /** Visible messages without any state change. */
   peek(count: number): StoredMessage[] {
     const now = this.clock();
-    const taken = [];
+    const taken: HeapEntry[] = [];
     const peeked: StoredMessage[] = [];
     while (peeked.length < count) {
-      const top = this.heap.peek();
-      if (top === undefined || top.visibleAt > now) break;
-      this.heap.pop();
-      const message = this.messages.get(top.seq);
-      if (message === undefined || message.version !== top.version) continue;
-      if (this.expired(message, now)) {
-        this.messages.delete(message.seq);
-        this.onChange();
-        continue;
-      }
-      taken.push(top);
-      peeked.push(message);
+      const visible = this.popVisible(now);
+      if (visible === undefined) break;
+      taken.push(visible.entry);
+      peeked.push(visible.message);
     }
     for (const entry of taken) this.heap.push(entry);
     return peeked;

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { randomInt } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../listen';
 import { XMLBuilder } from 'fast-xml-parser';
 import { createLogger } from '../../observability/logger';
 import { createAdmission } from './admission';
@@ -290,22 +290,14 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
     });
   });
   server.keepAliveTimeout = 5000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
+  const { port, origin } = await listen(server, options.port ?? 0, host);
   logger.info(
     { port, host, region, timeScale, seed, admin: options.admin ?? false },
     'VOD emulator listening',
   );
 
   return {
-    endpoint: `http://${hostForUrl}:${port}`,
+    endpoint: origin,
     port,
     region,
     simulateUpload: (opts) => Promise.resolve(simulation.simulateUpload(opts)),

@@ -9,6 +9,7 @@ import type { PollerTuning, VodflowConfig } from '../../../src/config';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import { decode } from '../../../src/events';
 import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
+import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 import { escapeXml } from '../../../src/poller/mnsQueue';
@@ -33,6 +34,8 @@ export class PollerStack {
   client!: Client;
   worker!: RunningWorker;
   mns!: MnsEmulator;
+  /** The VOD API the real pipeline's activities call (play info for completed videos). */
+  vod!: VodEmulator;
   sdk!: MnsClient;
   readonly taskQueue = `poller-it-${process.pid}`;
   private dataDir = '';
@@ -46,10 +49,15 @@ export class PollerStack {
     await this.startTemporal();
     this.connection = await Connection.connect({ address: this.address });
     this.client = new Client({ connection: this.connection, namespace: 'default' });
+    this.vod = await startVodEmulator({ credentials: [credentials], region });
     this.worker = await startWorker({
       address: this.address,
       namespace: 'default',
       taskQueue: this.taskQueue,
+      activityDeps: {
+        vod: { credentials, endpoint: this.vod.endpoint, timeoutMs: 10_000 },
+        webhook: { secret: '', timeoutMs: 10_000 },
+      },
     });
     this.mns = await startMnsEmulator({ credentials: [credentials], logger: createLogger('mns', 'warn') });
     this.sdk = createMnsClient({ endpoint: this.mns.endpoint, ...credentials, timeoutMs: 10_000 });
@@ -87,6 +95,7 @@ export class PollerStack {
     await this.worker?.shutdown().catch(() => undefined);
     await this.connection?.close().catch(() => undefined);
     await this.mns?.stop();
+    await this.vod?.stop();
     await this.server?.stop();
     if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
@@ -133,7 +142,8 @@ export class PollerStack {
       poller: { ...testTuning, ...tuning },
       http: { host: '127.0.0.1', port: 0 },
       logLevel: 'warn',
-      worker: {},
+      worker: { vodTimeoutMs: 10_000, webhookTimeoutMs: 10_000 },
+      pipeline: {},
     };
   }
 

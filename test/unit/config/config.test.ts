@@ -100,20 +100,80 @@ test('cross-field problems come after the per-setting ones and name the setting'
   assert.match(text, /TEMPORAL_TLS_CLIENT_KEY_PATH client certificate and key must be set together/);
 });
 
-test('the poller needs queues and credentials; the worker does not', () => {
+const workerKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret-value' };
+
+test('the poller needs queues and credentials; the worker needs credentials but no queues', () => {
   const problems = problemsOf(() => loadConfig({ role: 'poller', env: {} }));
   assert.ok(problems.some((p) => p.startsWith('VODFLOW_QUEUES is required')));
-  assert.ok(problems.some((p) => p.startsWith('ALIBABA_CLOUD_ACCESS_KEY_ID is required')));
+  assert.ok(problems.some((p) => p.startsWith('ALIBABA_CLOUD_ACCESS_KEY_ID is required to read MNS queues')));
+  const keyless = problemsOf(() => loadConfig({ role: 'worker', env: {} }));
+  assert.deepEqual(keyless, ['ALIBABA_CLOUD_ACCESS_KEY_ID is required to call the VOD API']);
+  const setup = problemsOf(() => loadConfig({ role: 'setup', env: {} }));
+  assert.ok(
+    setup.includes('ALIBABA_CLOUD_ACCESS_KEY_ID is required to read MNS queues and call the VOD API'),
+  );
   const worker = loadConfig({
     role: 'worker',
-    env: { VODFLOW_WEBHOOK_URL: 'https://hooks.example.com/vod', VODFLOW_WEBHOOK_SECRET: 'whsec' },
+    env: {
+      ...workerKeys,
+      VODFLOW_WEBHOOK_URL: 'https://hooks.example.com/vod',
+      VODFLOW_WEBHOOK_SECRET: 'whsec',
+    },
   });
   assert.deepEqual(worker.queues, []);
   assert.equal(worker.worker.webhookUrl, 'https://hooks.example.com/vod');
   const bad = problemsOf(() =>
-    loadConfig({ role: 'worker', env: { VODFLOW_WEBHOOK_URL: 'not a url', VODFLOW_WEBHOOK_SECRET: 'x' } }),
+    loadConfig({
+      role: 'worker',
+      env: { ...workerKeys, VODFLOW_WEBHOOK_URL: 'not a url', VODFLOW_WEBHOOK_SECRET: 'x' },
+    }),
   );
   assert.ok(bad.some((p) => p.startsWith('VODFLOW_WEBHOOK_URL must be an http(s) URL')));
+  const unsigned = problemsOf(() =>
+    loadConfig({
+      role: 'worker',
+      env: { ...workerKeys, VODFLOW_WEBHOOK_URL: 'https://hooks.example.com/vod' },
+    }),
+  );
+  assert.ok(
+    unsigned.some((p) => p.startsWith('VODFLOW_WEBHOOK_SECRET is required when VODFLOW_WEBHOOK_URL is set')),
+  );
+});
+
+test('pipeline options are validated once and named precisely', () => {
+  const ok = loadConfig({
+    role: 'worker',
+    env: {
+      ...workerKeys,
+      VODFLOW_PIPELINE_OPTIONS: JSON.stringify({
+        requiredStages: ['upload'],
+        overdueAfterMs: { upload: 5000 },
+      }),
+    },
+  });
+  assert.deepEqual(ok.pipeline, { requiredStages: ['upload'], overdueAfterMs: { upload: 5000 } });
+  assert.deepEqual(loadConfig({ role: 'worker', env: workerKeys }).pipeline, {});
+  const notJson = problemsOf(() =>
+    loadConfig({ role: 'worker', env: { ...workerKeys, VODFLOW_PIPELINE_OPTIONS: '{' } }),
+  );
+  assert.deepEqual(notJson, ['VODFLOW_PIPELINE_OPTIONS is not valid JSON']);
+  const badStage = problemsOf(() =>
+    loadConfig({
+      role: 'worker',
+      env: { ...workerKeys, VODFLOW_PIPELINE_OPTIONS: '{"requiredStages":["encode"]}' },
+    }),
+  );
+  assert.ok(
+    badStage.some((p) => p.startsWith('VODFLOW_PIPELINE_OPTIONS.requiredStages.0 ')),
+    badStage.join('; '),
+  );
+  const unknown = problemsOf(() =>
+    loadConfig({ role: 'worker', env: { ...workerKeys, VODFLOW_PIPELINE_OPTIONS: '{"lingerMs":5}' } }),
+  );
+  assert.ok(
+    unknown.some((p) => p.startsWith('VODFLOW_PIPELINE_OPTIONS')),
+    unknown.join('; '),
+  );
 });
 
 test('a config file supplies settings, the environment wins, unknown keys and bad JSON are named', () => {
@@ -167,6 +227,7 @@ test('TLS turns on with certificate settings or an API key', () => {
   const tls = loadConfig({
     role: 'worker',
     env: {
+      ...workerKeys,
       TEMPORAL_TLS_CLIENT_CERT_PATH: '/tls/c.pem',
       TEMPORAL_TLS_CLIENT_KEY_PATH: '/tls/k.pem',
       TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud',
@@ -177,9 +238,12 @@ test('TLS turns on with certificate settings or an API key', () => {
     clientKeyPath: '/tls/k.pem',
     serverName: 'ns.tmprl.cloud',
   });
-  const apiKey = loadConfig({ role: 'worker', env: { TEMPORAL_API_KEY: 'key' } });
+  const apiKey = loadConfig({ role: 'worker', env: { ...workerKeys, TEMPORAL_API_KEY: 'key' } });
   assert.deepEqual(apiKey.temporal.tls, {});
-  const off = loadConfig({ role: 'worker', env: { TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' } });
+  const off = loadConfig({
+    role: 'worker',
+    env: { ...workerKeys, TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' },
+  });
   assert.equal(off.temporal.tls, undefined);
 });
 

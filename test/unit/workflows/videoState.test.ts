@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VodEvent } from '../../../src/events/model';
 import { DedupeMemory } from '../../../src/workflows/dedupeMemory';
-import { resolvePipelineOptions } from '../../../src/workflows/pipelineOptions';
+import { resolvePipelineOptions, stageNames } from '../../../src/workflows/pipelineOptions';
 import {
   applyEvent,
   applyReconciliation,
@@ -278,4 +278,32 @@ test('a SnapshotComplete without Status (as in the documented sample) is judged 
   assert.equal(run([withoutStatus]).stages.snapshot.status, 'succeeded');
   const uploadWithoutStatus = { ...uploadEvent(vid), status: null };
   assert.equal(run([uploadWithoutStatus]).stages.upload.status, 'succeeded');
+});
+
+test('a late event that only confirms a reconciliation is absorbed; newer work still bumps the version', () => {
+  const reconciled = applyReconciliation(initialVideoState(vid), {
+    checkedAt: '2026-01-01T00:00:30.000Z',
+    videoFound: true,
+    videoStatus: 'Normal',
+    upload: { status: 'succeeded', size: 42 },
+    transcode: { status: 'succeeded', streams: [] },
+  }).state;
+  const versions = (s: typeof reconciled) => stageNames.map((n) => s.stages[n].version);
+  // FileUploadComplete and TranscodeComplete that happened before the check arrive late.
+  let state = reconciled;
+  for (const late of [uploadEvent(vid, 'success', 5), transcodeEvent(vid, [stream('j1')], { second: 20 })]) {
+    const result = applyEvent(state, late);
+    assert.equal(result.outcome, 'unchanged', result.note);
+    assert.deepEqual(result.changed, []);
+    state = result.state;
+  }
+  assert.deepEqual(versions(state), versions(reconciled));
+  // Without the patch (histories recorded before it) the old behaviour stays.
+  assert.deepEqual(
+    applyEvent(reconciled, uploadEvent(vid, 'success', 5), { absorbLateConfirmations: false }).changed,
+    ['upload'],
+  );
+  // A transcode that happened after the check is new work (a re-transcode).
+  const retranscode = applyEvent(state, transcodeEvent(vid, [stream('j2')], { second: 45 }));
+  assert.deepEqual(retranscode.changed, ['transcode']);
 });

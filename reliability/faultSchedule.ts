@@ -1,0 +1,86 @@
+/**
+ * When each fault strikes, drawn from the seed. Process faults (SIGKILL + restart) and
+ * MNS fault windows are spread over the production window, so they hit while messages flow.
+ */
+import { createRandom } from './random';
+
+export type FaultAction =
+  | { kind: 'kill-poller'; atMs: number; target: number; downMs: number }
+  | { kind: 'kill-worker'; atMs: number; downMs: number }
+  | { kind: 'restart-temporal'; atMs: number; downMs: number }
+  | { kind: 'restart-mns'; atMs: number; downMs: number }
+  | { kind: 'latency-spike'; atMs: number; durationMs: number; latencyMs: number }
+  | { kind: 'drop-connections'; atMs: number; durationMs: number; rate: number };
+
+export type FaultKind = FaultAction['kind'];
+
+export interface FaultScheduleOptions {
+  seed: number | string;
+  /** The window faults are spread over, from the start of production. */
+  windowMs: number;
+  pollers: number;
+  pollerKills: number;
+  workerKills: number;
+  temporalRestarts: number;
+  mnsRestarts: number;
+  latencySpikes: number;
+  connectionDrops: number;
+}
+
+export function planFaults(options: FaultScheduleOptions): FaultAction[] {
+  const random = createRandom(options.seed).fork('faults');
+  const at = (): number => Math.round(options.windowMs * (0.05 + 0.85 * random.next()));
+  const actions: FaultAction[] = [];
+  for (let i = 0; i < options.pollerKills; i += 1) {
+    actions.push({
+      kind: 'kill-poller',
+      atMs: at(),
+      target: i % options.pollers,
+      downMs: random.int(200, 3_000),
+    });
+  }
+  for (let i = 0; i < options.workerKills; i += 1) {
+    actions.push({ kind: 'kill-worker', atMs: at(), downMs: random.int(500, 4_000) });
+  }
+  // Server restarts go into the middle of the window so that work is in flight on both sides.
+  const middle = (): number => Math.round(options.windowMs * (0.3 + 0.4 * random.next()));
+  for (let i = 0; i < options.temporalRestarts; i += 1) {
+    actions.push({ kind: 'restart-temporal', atMs: middle(), downMs: random.int(1_000, 4_000) });
+  }
+  for (let i = 0; i < options.mnsRestarts; i += 1) {
+    actions.push({ kind: 'restart-mns', atMs: middle(), downMs: random.int(500, 2_000) });
+  }
+  for (let i = 0; i < options.latencySpikes; i += 1) {
+    actions.push({
+      kind: 'latency-spike',
+      atMs: at(),
+      durationMs: random.int(2_000, 6_000),
+      latencyMs: random.int(300, 2_500),
+    });
+  }
+  for (let i = 0; i < options.connectionDrops; i += 1) {
+    actions.push({ kind: 'drop-connections', atMs: at(), durationMs: random.int(2_000, 6_000), rate: 0.2 });
+  }
+  // Two restarts of one server at once would merge into one: keep them apart.
+  const sorted = actions.sort((a, b) => a.atMs - b.atMs);
+  let lastServerRestart = -Infinity;
+  for (const action of sorted) {
+    if (action.kind !== 'restart-temporal' && action.kind !== 'restart-mns') continue;
+    if (action.atMs - lastServerRestart < 8_000) action.atMs = lastServerRestart + 8_000;
+    lastServerRestart = action.atMs;
+  }
+  return sorted.sort((a, b) => a.atMs - b.atMs);
+}
+
+export function countFaults(actions: readonly FaultAction[]): Record<FaultKind, number> {
+  const counts: Record<FaultKind, number> = {
+    'kill-poller': 0,
+    'kill-worker': 0,
+    'restart-temporal': 0,
+    'restart-mns': 0,
+    'latency-spike': 0,
+    'drop-connections': 0,
+  };
+  for (const action of actions) counts[action.kind] += 1;
+  return counts;
+}

@@ -1,0 +1,45 @@
+/**
+ * `npm run chaos`: the full seeded chaos run (2,000 videos by default). Prints the results
+ * as JSON on stdout, writes reliability/results/latest.json and exits non-zero when the
+ * checker found a problem.
+ *
+ *   npm run chaos -- --videos 500 --seed 7 --keep
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Command } from 'commander';
+import { repoRoot } from '../src/stack/paths';
+import { fullRunOptions, runChaos, shortRunOptions } from './chaosRun';
+
+const program = new Command()
+  .name('chaos')
+  .option('--videos <n>', 'simulated videos', String(fullRunOptions.videos))
+  .option('--seed <n>', 'seed of workload, faults and poison', String(fullRunOptions.seed))
+  .option('--short', 'the short run of the test suite (200 videos)')
+  .option('--out <file>', 'results file', path.join(repoRoot, 'reliability', 'results', 'latest.json'))
+  .option('--keep', 'keep the data dir (logs of every process) for inspection')
+  .parse(process.argv);
+
+const opts = program.opts<{ videos: string; seed: string; short?: boolean; out: string; keep?: boolean }>();
+
+async function main(): Promise<void> {
+  const base = opts.short ? shortRunOptions : fullRunOptions;
+  const videos = opts.short ? base.videos : Number(opts.videos);
+  const seed = Number(opts.seed);
+  if (!Number.isInteger(videos) || videos < 1) throw new Error(`invalid --videos ${opts.videos}`);
+  if (!Number.isInteger(seed)) throw new Error(`invalid --seed ${opts.seed}`);
+  const result = await runChaos({ ...base, videos, seed, keepDataDir: opts.keep ?? false });
+  const text = `${JSON.stringify({ generatedAt: new Date().toISOString(), ...result }, null, 2)}\n`;
+  await mkdir(path.dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, text);
+  process.stdout.write(text);
+  if (!result.check.ok) {
+    console.error(`chaos: FAILED\n  - ${result.check.failures.join('\n  - ')}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`chaos: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(2);
+});

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { createVodApi, type VodApi } from '../../../src/activities/vodApi';
+import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
+import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { createMnsClient, type MnsClient } from '../../../src/mns/client';
+import { freePort } from '../../../src/stack/freePort';
+import { ensureSearchAttributes } from '../../../src/stack/temporalDevServer';
+import { runCli, type CliResult } from '../../harness/cli';
+import { startTemporalTestEnv, type TemporalTestEnv } from '../../harness/temporal';
+
+const credentials = { accessKeyId: 'doctor-key', accessKeySecret: 'doctor-secret' };
+const region = 'cn-shanghai';
+let temporal: TemporalTestEnv;
+let mns: MnsEmulator;
+let vod: VodEmulator;
+let vodApi: VodApi;
+let queues: MnsClient;
+let env: NodeJS.ProcessEnv;
+
+before(async () => {
+  temporal = await startTemporalTestEnv();
+  mns = await startMnsEmulator({ credentials: [credentials] });
+  vod = await startVodEmulator({ credentials: [credentials], mnsCredentials: credentials, region });
+  vodApi = createVodApi({ credentials, endpoint: vod.endpoint, timeoutMs: 10_000 });
+  queues = createMnsClient({ endpoint: mns.endpoint, ...credentials, timeoutMs: 10_000 });
+  env = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+    TEMPORAL_ADDRESS: temporal.server.address,
+    VODFLOW_QUEUES: `${region}=${mns.endpoint}/vod-events`,
+    VODFLOW_VOD_ENDPOINT: vod.endpoint,
+    VODFLOW_TASK_QUEUE: 'doctor-checks',
+  };
+});
+
+after(async () => {
+  await vod?.stop();
+  await mns?.stop();
+  await temporal?.teardown();
+});
+
+const doctor = (overrides: NodeJS.ProcessEnv = {}): Promise<CliResult> =>
+  runCli(['doctor'], { ...env, ...overrides });
+const errorLines = (result: CliResult) => result.stdout.split('\n').filter((l) => l.startsWith('ERROR'));
+
+function setCallback(params: Record<string, string>) {
+  return vodApi.call(region, 'SetMessageCallback', {
+    CallbackType: 'MNS',
+    MnsEndpoint: `${mns.endpoint}/`,
+    MnsQueueName: 'vod-events',
+    EventTypeList: 'ALL',
+    ...params,
+  });
+}
+
+test('doctor on an untouched account names the missing callback and queues', async () => {
+  const result = await doctor();
+  assert.equal(result.code, 1);
+  const errors = errorLines(result).join('\n');
+  assert.match(errors, /no message callback is configured/);
+  assert.match(errors, /queue vod-events: does not exist/);
+  assert.match(errors, /dead-letter queue vod-events-dlq: does not exist/);
+  assert.match(result.stdout, /WARN {2}worker: no worker is polling task queue doctor-checks/);
+});
+
+test('setup creates the queues and the callback once; a second run changes nothing', async () => {
+  const first = await runCli(['setup'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.equal((first.stdout.match(/\bcreated\b/g) ?? []).length, 3, first.stdout);
+  const callback = vod.messageCallback();
+  assert.equal(callback?.MnsQueueName, 'vod-events');
+  assert.match(callback?.EventTypeList ?? '', /TranscodeComplete/);
+  const attributes = (await queues.getQueueAttributes('vod-events-dlq')).body;
+  assert.equal(Number(attributes?.MaximumMessageSize), 65_536);
+
+  const second = await runCli(['setup'], env);
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal((second.stdout.match(/\bunchanged\b/g) ?? []).length, 3, second.stdout);
+  assert.deepEqual(vod.messageCallback(), callback);
+
+  const healthy = await doctor();
+  assert.equal(healthy.code, 0, healthy.stdout);
+  assert.match(healthy.stdout, /All checks passed/);
+});
+
+test('doctor names every misconfiguration precisely', async (t) => {
+  await t.test('credentials VOD and MNS reject', async () => {
+    const result = await doctor({ ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'wrong-secret' });
+    assert.equal(result.code, 1);
+    assert.match(errorLines(result).join('\n'), /VOD credentials: VOD rejected .*SignatureDoesNotMatch/);
+    assert.match(errorLines(result).join('\n'), /MNS credentials: MNS rejected the credentials/);
+    assert.doesNotMatch(result.stdout + result.stderr, /wrong-secret/);
+  });
+
+  await t.test('callback to another queue', async () => {
+    await setCallback({ MnsQueueName: 'someone-elses-queue' });
+    const result = await doctor();
+    assert.match(
+      errorLines(result).join('\n'),
+      /writes to queue "someone-elses-queue", but vodflow reads "vod-events"/,
+    );
+  });
+
+  await t.test('callback without the events vodflow needs', async () => {
+    await setCallback({ EventTypeList: 'FileUploadComplete,SnapshotComplete' });
+    const result = await doctor();
+    assert.match(
+      errorLines(result).join('\n'),
+      /EventTypeList lacks StreamTranscodeComplete, TranscodeComplete/,
+    );
+  });
+
+  await t.test('an HTTP callback instead of MNS', async () => {
+    await vodApi.call(region, 'SetMessageCallback', {
+      CallbackType: 'HTTP',
+      CallbackURL: 'http://example.com/vod',
+      EventTypeList: 'ALL',
+    });
+    const result = await doctor();
+    assert.match(errorLines(result).join('\n'), /callback type is HTTP, not MNS/);
+  });
+
+  await t.test('an internal MNS endpoint', async () => {
+    await setCallback({ MnsEndpoint: 'http://1234567.mns.cn-shanghai-internal.aliyuncs.com/' });
+    const result = await doctor();
+    const errors = errorLines(result).join('\n');
+    assert.match(errors, /internal\/VPC endpoint/);
+    assert.match(errors, /callback writes to http:\/\/1234567\.mns\.cn-shanghai-internal/);
+  });
+
+  await t.test('no callback at all', async () => {
+    await vodApi.call(region, 'DeleteMessageCallback', { AppId: 'app-1000000' });
+    const result = await doctor();
+    assert.match(errorLines(result).join('\n'), /no message callback is configured/);
+    const repaired = await runCli(['setup'], env);
+    assert.equal(repaired.code, 0, repaired.stderr);
+  });
+
+  await t.test('short retention and a small maximum message size', async () => {
+    await queues.setQueueAttributes('vod-events', { MessageRetentionPeriod: 600, MaximumMessageSize: 4096 });
+    const result = await doctor();
+    const errors = errorLines(result).join('\n');
+    assert.match(errors, /queue vod-events: MessageRetentionPeriod is 600 s; at least 3600/);
+    assert.match(errors, /queue vod-events: MaximumMessageSize is 4096; it must be 65536/);
+    await queues.setQueueAttributes('vod-events', {
+      MessageRetentionPeriod: 345_600,
+      MaximumMessageSize: 65_536,
+    });
+  });
+
+  await t.test('a missing dead-letter queue', async () => {
+    await queues.deleteQueue('vod-events-dlq');
+    const result = await doctor();
+    assert.match(errorLines(result).join('\n'), /dead-letter queue vod-events-dlq: does not exist/);
+    assert.equal((await runCli(['setup'], env)).code, 0);
+  });
+
+  await t.test('search attributes not registered', async () => {
+    await temporal.connection.operatorService.removeSearchAttributes({
+      namespace: 'default',
+      searchAttributes: ['VodStage'],
+    });
+    const result = await doctor();
+    assert.match(
+      errorLines(result).join('\n'),
+      /search attributes: missing VodStage: register with `temporal operator/,
+    );
+    await ensureSearchAttributes(temporal.server.address, 'default');
+  });
+
+  await t.test('Temporal unreachable', async () => {
+    const result = await doctor({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    assert.match(errorLines(result).join('\n'), /Temporal: /);
+  });
+
+  await t.test('a bad configuration names the setting and exits 2', async () => {
+    const result = await runCli(['doctor'], { ...env, VODFLOW_QUEUES: 'cn-shanghai' });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /VODFLOW_QUEUES entry 1/);
+  });
+
+  const healthy = await doctor();
+  assert.equal(healthy.code, 0, healthy.stdout);
+});
