@@ -1,0 +1,103 @@
+/**
+ * What one bench run does, from the environment. Defaults are the issue's numbers; BENCH_QUICK=1
+ * shrinks everything for development (minutes → seconds) and labels the results "quick".
+ */
+
+export type ScenarioName =
+  'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'rtt' | 'scaling';
+export const allScenarios: ScenarioName[] = [
+  'ceiling',
+  'naive',
+  'poller',
+  'heapcap',
+  'latency',
+  'worker',
+  'rtt',
+  'scaling',
+];
+
+export interface BenchConfig {
+  mode: 'full' | 'quick';
+  events: number;
+  videos: number;
+  seed: number;
+  /** The naive loop drains this many events of the same workload (it is slow; its rate is steady). */
+  naiveEvents: number;
+  /** Events sent at half the ceiling rate for the latency run. */
+  latencyEvents: number;
+  /** Delay added to consumer-side MNS operations in the rtt pair, ms. */
+  mnsRttMs: number;
+  rttNaiveEvents: number;
+  rttPollerEvents: number;
+  /** --max-old-space-size for the heap-capped poller run, MB. */
+  heapCapMb: number;
+  /** Seconds of events at the paced rate sent before the measured ones (left out of the percentiles). */
+  latencyWarmupSeconds: number;
+  /** Videos whose whole pipeline runs on a real worker for the worker-latency figure. */
+  workerVideos: number;
+  /** The poller's in-flight limit; the ceiling runs at the same concurrency. */
+  inFlight: number;
+  scalingEvents: number[];
+  scalingInFlight: number[];
+  /** Events per in-flight scaling point. */
+  scalingInFlightEvents: number;
+  scenarios: Set<ScenarioName>;
+  out: string;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return value;
+}
+
+function intList(env: NodeJS.ProcessEnv, name: string, fallback: number[]): number[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const value = Number(part.trim());
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`${name}: "${part}" is not a positive integer`);
+    return value;
+  });
+}
+
+export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const quick = env.BENCH_QUICK === '1' || env.BENCH_QUICK === 'true';
+  const events = int(env, 'BENCH_EVENTS', quick ? 2_000 : 20_000);
+  const videos = int(env, 'BENCH_VIDEOS', Math.max(1, Math.floor(events / 4)));
+  const scenarios = new Set<ScenarioName>();
+  for (const name of (env.BENCH_SCENARIOS ?? allScenarios.join(',')).split(',')) {
+    const trimmed = name.trim() as ScenarioName;
+    if (trimmed === ('' as ScenarioName)) continue;
+    if (!allScenarios.includes(trimmed)) {
+      throw new Error(`BENCH_SCENARIOS: unknown scenario "${trimmed}" (known: ${allScenarios.join(', ')})`);
+    }
+    scenarios.add(trimmed);
+  }
+  return {
+    mode: quick ? 'quick' : 'full',
+    events,
+    videos,
+    seed: int(env, 'BENCH_SEED', 20_260_101),
+    naiveEvents: Math.min(events, int(env, 'BENCH_NAIVE_EVENTS', quick ? 500 : 5_000)),
+    latencyEvents: int(env, 'BENCH_LATENCY_EVENTS', quick ? 1_000 : 10_000),
+    mnsRttMs: int(env, 'BENCH_MNS_RTT_MS', 20),
+    rttNaiveEvents: Math.min(events, int(env, 'BENCH_RTT_NAIVE_EVENTS', quick ? 200 : 1_000)),
+    rttPollerEvents: Math.min(events, int(env, 'BENCH_RTT_POLLER_EVENTS', quick ? 1_000 : 10_000)),
+    heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 64),
+    latencyWarmupSeconds: int(env, 'BENCH_LATENCY_WARMUP_S', 3),
+    workerVideos: int(env, 'BENCH_WORKER_VIDEOS', quick ? 50 : 300),
+    // The poller's default VODFLOW_MAX_IN_FLIGHT (src/config/schema.ts).
+    inFlight: int(env, 'BENCH_IN_FLIGHT', 256),
+    scalingEvents: intList(env, 'BENCH_SCALING_EVENTS', quick ? [1_000, 3_000] : [10_000, 50_000, 100_000]),
+    scalingInFlight: intList(env, 'BENCH_SCALING_IN_FLIGHT', quick ? [16, 256] : [16, 64, 256, 1024]),
+    scalingInFlightEvents: int(env, 'BENCH_SCALING_IN_FLIGHT_EVENTS', quick ? 1_000 : 10_000),
+    scenarios,
+    out: env.BENCH_OUT ?? (quick ? 'bench/results/quick.json' : 'bench/results/latest.json'),
+  };
+}

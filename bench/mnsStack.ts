@@ -1,0 +1,84 @@
+/**
+ * The MNS side of a scenario: an in-process emulator with one queue (plus the poller's
+ * dead-letter queue), and the producers that fill it through the real SDK: a bulk prefill
+ * (BatchSendMessage, 16 per call) and a paced sender (one SendMessage per event, on a clock).
+ */
+import { createMnsClient, type MnsClient } from '../src/mns/client';
+import { startMnsEmulator, type MnsEmulator } from '../src/emulators/mns';
+import { createLogger } from '../src/observability/logger';
+import type { WorkloadEvent } from './workload';
+
+export const benchCredentials = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-secret-not-real' };
+
+export interface MnsStack {
+  emulator: MnsEmulator;
+  client: MnsClient;
+  queue: string;
+  stop(): Promise<void>;
+}
+
+export async function startMnsStack(queue = 'vod-events'): Promise<MnsStack> {
+  const emulator = await startMnsEmulator({
+    credentials: [benchCredentials],
+    logger: createLogger('mns-emulator', 'warn'),
+  });
+  const client = createMnsClient({ endpoint: emulator.endpoint, ...benchCredentials, timeoutMs: 40_000 });
+  // Visibility long enough that no message comes back during a run: a redelivery would be
+  // a second delete attempt, not a slower first one.
+  await client.createQueue(queue, { VisibilityTimeout: 600, PollingWaitSeconds: 0 });
+  await client.createQueue(`${queue}-dlq`, {});
+  return { emulator, client, queue, stop: () => emulator.stop() };
+}
+
+/** Enqueues every body before the consumer starts: the throughput runs drain a backlog. */
+export async function prefill(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  concurrency = 8,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    for (;;) {
+      const start = next;
+      next += 16;
+      if (start >= events.length) return;
+      const batch = events.slice(start, start + 16).map((e) => ({ MessageBody: e.body }));
+      const response = await stack.client.batchSendMessage(stack.queue, batch);
+      if (response.code !== 201) throw new Error(`prefill: BatchSendMessage answered ${response.code}`);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  const stats = stack.emulator.queueStats(stack.queue);
+  if (stats?.active !== events.length) {
+    throw new Error(
+      `prefill: expected ${events.length} active messages, emulator has ${JSON.stringify(stats)}`,
+    );
+  }
+}
+
+/**
+ * Sends one message per event at `ratePerS`, on an absolute schedule (a late tick does not
+ * push the later ones back), so the consumer sees a steady arrival rate.
+ */
+export async function sendPaced(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  ratePerS: number,
+): Promise<number> {
+  const started = performance.now();
+  const pending: Promise<unknown>[] = [];
+  let failures = 0;
+  for (let i = 0; i < events.length; i++) {
+    const due = started + (i * 1000) / ratePerS;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(
+      stack.client.sendMessage(stack.queue, { MessageBody: events[i]!.body }).catch(() => {
+        failures += 1;
+      }),
+    );
+  }
+  await Promise.all(pending);
+  if (failures > 0) throw new Error(`paced sender: ${failures} SendMessage calls failed`);
+  return (performance.now() - started) / 1000;
+}

@@ -1,0 +1,136 @@
+/**
+ * The machine-readable result of one `npm run bench`: bench/results/latest.json. Keys in
+ * snake_case with units, so dashboards and the issue's acceptance checks read them as is.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { LatencySummary } from './latency';
+import type { BacklogResult, PacedResult } from './scenarios/consumer';
+import type { CeilingResult } from './scenarios/ceiling';
+
+export interface ScalingPoint {
+  events: number;
+  in_flight: number;
+  poller_events_per_s: number;
+  poller_peak_rss_mb: number;
+  poller_cpu_cores: number;
+}
+
+export interface WorkerLatency extends LatencySummary {
+  videos: number;
+  /** What the clock measures, in words. */
+  measured: string;
+}
+
+export interface BenchResults {
+  schema: 1;
+  /** 'full' for the issue's workload, 'quick' for a development run: never compare the two. */
+  mode: 'full' | 'quick';
+  generated_at: string;
+  command: string;
+  duration_s: number;
+  machine: {
+    cpus: number;
+    cpu_model: string;
+    memory_gb: number;
+    os: string;
+    node: string;
+    temporal_cli: string;
+    load_average_at_start: number[];
+    load_average_at_end?: number[];
+  };
+  setup: {
+    dev_server: string;
+    mns: string;
+    in_flight: number;
+    measurement: string;
+  };
+  workload: { events: number; videos: number; seed: number; naive_events: number; latency_events: number };
+  throughput: {
+    ceiling_events_per_s: number | null;
+    naive_events_per_s: number | null;
+    poller_events_per_s: number | null;
+  };
+  latency: {
+    /** Poller, enqueue → delete, paced at half the ceiling rate. */
+    p50_ms: number | null;
+    p95_ms: number | null;
+    p99_ms: number | null;
+    rate_events_per_s: number | null;
+    /** p99 including the warm-up seconds of a freshly started poller. */
+    with_warmup_p99_ms: number | null;
+  };
+  memory: {
+    poller_peak_rss_mb: number | null;
+    naive_peak_rss_mb: number | null;
+    /** The same backlog run with the poller's V8 old space capped through NODE_OPTIONS. */
+    poller_heap_capped: {
+      node_options: string;
+      peak_rss_mb: number;
+      events_per_s: number;
+      cpu_cores: number;
+    } | null;
+  };
+  cpu: { poller_cpu_cores: number | null; naive_cpu_cores: number | null };
+  ratios: { poller_over_ceiling: number | null; poller_over_naive: number | null };
+  worker: WorkerLatency | null;
+  scaling: { events: ScalingPoint[]; in_flight: ScalingPoint[] };
+  /** Naive and poller again, with this delay added to every consumer-side MNS operation. */
+  mns_rtt: {
+    rtt_ms: number;
+    naive_events_per_s: number;
+    poller_events_per_s: number;
+    poller_over_naive: number | null;
+    naive_events: number;
+    poller_events: number;
+  } | null;
+  /** 1-minute load average at the end of each scenario: above ~2 on 2 cores, something else competed. */
+  load_average_1m: Record<string, number>;
+  targets: Record<string, { target: string; value: number | null; met: boolean | null }>;
+  scenarios: {
+    ceiling?: CeilingResult;
+    naive?: BacklogResult;
+    poller?: BacklogResult;
+    poller_paced?: PacedResult;
+    naive_paced?: PacedResult;
+  };
+}
+
+export function machineInfo(temporalCli: string): BenchResults['machine'] {
+  const cpus = os.cpus();
+  return {
+    cpus: cpus.length,
+    cpu_model: cpus[0]?.model.trim() ?? 'unknown',
+    memory_gb: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    temporal_cli: temporalCli,
+    load_average_at_start: os.loadavg().map((l) => Math.round(l * 100) / 100),
+  };
+}
+
+export function ratio(a: number | null | undefined, b: number | null | undefined): number | null {
+  if (a === null || a === undefined || b === null || b === undefined || b === 0) return null;
+  return Math.round((a / b) * 100) / 100;
+}
+
+/** The issue's acceptance targets, evaluated on the figures of this run. */
+export function evaluateTargets(r: BenchResults): BenchResults['targets'] {
+  const check = (target: string, value: number | null, ok: (v: number) => boolean) => ({
+    target,
+    value,
+    met: value === null ? null : ok(value),
+  });
+  return {
+    poller_over_ceiling: check('>= 0.9', r.ratios.poller_over_ceiling, (v) => v >= 0.9),
+    poller_over_naive: check('>= 10', r.ratios.poller_over_naive, (v) => v >= 10),
+    p99_ms_at_half_ceiling: check('< 250 ms', r.latency.p99_ms, (v) => v < 250),
+    poller_peak_rss_mb: check('< 150 MB', r.memory.poller_peak_rss_mb, (v) => v < 150),
+  };
+}
+
+export async function writeResults(file: string, results: BenchResults): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+}

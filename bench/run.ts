@@ -1,0 +1,418 @@
+/**
+ * `npm run bench`: every scenario in one run on this machine, each on a fresh dev server
+ * (and a fresh MNS emulator where a queue is involved), then bench/results/latest.json, the
+ * SVG chart and the generated section of docs/BENCHMARKS.md. Progress goes to stderr, the
+ * summary table to stdout.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../src/stack/freePort';
+import { repoRoot, temporalBinary } from '../src/stack/paths';
+import { ensureTemporalBinary, type TemporalDevServer } from '../src/stack/temporalDevServer';
+import { renderChart } from './chart';
+import { benchConfig, type BenchConfig } from './config';
+import { toDelivery } from './deliveries';
+import { devServerDescription, withFreshDevServer } from './devServer';
+import { benchCredentials, prefill, startMnsStack, type MnsStack } from './mnsStack';
+import { renderSummaryTable, updateBenchmarksDoc } from './report';
+import {
+  evaluateTargets,
+  machineInfo,
+  ratio,
+  writeResults,
+  type BenchResults,
+  type ScalingPoint,
+} from './results';
+import { runCeiling } from './scenarios/ceiling';
+import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from './scenarios/consumer';
+import { runWorkerLatency } from './scenarios/worker';
+import { generateWorkload, type Workload } from './workload';
+
+const taskQueue = 'vodflow';
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function temporalCliVersion(): string {
+  const out = spawnSync(temporalBinary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return (out.stdout ?? '').trim() || 'unknown';
+}
+
+async function withStack<T>(run: (server: TemporalDevServer, mns: MnsStack) => Promise<T>): Promise<T> {
+  return withFreshDevServer(async (server) => {
+    const mns = await startMnsStack();
+    try {
+      return await run(server, mns);
+    } finally {
+      await mns.stop();
+    }
+  });
+}
+
+function baseEnv(server: TemporalDevServer): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  // Only what a process needs to run; nothing of the caller's vodflow/Temporal settings.
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) {
+    if (process.env[key] !== undefined) env[key] = process.env[key];
+  }
+  return {
+    ...env,
+    ALIBABA_CLOUD_ACCESS_KEY_ID: benchCredentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: benchCredentials.accessKeySecret,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    VODFLOW_TASK_QUEUE: taskQueue,
+  };
+}
+
+async function pollerCommand(
+  server: TemporalDevServer,
+  mns: MnsStack,
+  inFlight: number,
+  nodeOptions?: string,
+): Promise<ConsumerCommand> {
+  return {
+    command: path.join(repoRoot, 'bin', 'vodflow'),
+    args: ['poller'],
+    env: {
+      ...baseEnv(server),
+      VODFLOW_QUEUES: `cn-shanghai=${mns.emulator.endpoint}/${mns.queue}`,
+      VODFLOW_MAX_IN_FLIGHT: String(inFlight),
+      VODFLOW_HTTP_HOST: '127.0.0.1',
+      VODFLOW_HTTP_PORT: String(await freePort()),
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    },
+  };
+}
+
+function naiveCommand(server: TemporalDevServer, mns: MnsStack): ConsumerCommand {
+  return {
+    command: process.execPath,
+    args: [path.join(repoRoot, 'dist', 'bench', 'naiveConsumer.js')],
+    env: { ...baseEnv(server), BENCH_MNS_ENDPOINT: mns.emulator.endpoint, BENCH_MNS_QUEUE: mns.queue },
+  };
+}
+
+/** Generous: a stuck run should fail, not hang the machine for an hour. */
+function drainTimeoutMs(events: number): number {
+  return 120_000 + events * 20;
+}
+
+async function pollerBacklog(
+  events: Workload['events'],
+  inFlight: number,
+  nodeOptions?: string,
+): Promise<BacklogResult> {
+  return withStack(async (server, mns) =>
+    runBacklog(
+      mns,
+      events,
+      await pollerCommand(server, mns, inFlight, nodeOptions),
+      'vodflow poller',
+      drainTimeoutMs(events.length),
+    ),
+  );
+}
+
+function scalingPoint(events: number, inFlight: number, r: BacklogResult): ScalingPoint {
+  return {
+    events,
+    in_flight: inFlight,
+    poller_events_per_s: r.events_per_s,
+    poller_peak_rss_mb: r.peak_rss_mb,
+    poller_cpu_cores: r.cpu_cores,
+  };
+}
+
+export async function runBench(config: BenchConfig): Promise<BenchResults> {
+  const startedAt = performance.now();
+  ensureTemporalBinary();
+  const workload = generateWorkload({ events: config.events, videos: config.videos, seed: config.seed });
+  const results: BenchResults = {
+    schema: 1,
+    mode: config.mode,
+    generated_at: new Date().toISOString(),
+    command: config.mode === 'full' ? 'npm run bench' : 'BENCH_QUICK=1 npm run bench',
+    duration_s: 0,
+    machine: machineInfo(temporalCliVersion()),
+    setup: {
+      dev_server: devServerDescription,
+      mns: 'vodflow MNS emulator in the bench process, queried through the real @alicloud/mns SDK',
+      in_flight: config.inFlight,
+      measurement:
+        'broker side: enqueue = emulator EnqueueTime, delete = emulator applying DeleteMessage/BatchDeleteMessage; ' +
+        'throughput = events / (first receive -> last delete) over a prefilled backlog; ' +
+        'CPU and peak RSS (VmHWM) of the consumer process from /proc',
+    },
+    workload: {
+      events: config.events,
+      videos: config.videos,
+      seed: config.seed,
+      naive_events: config.naiveEvents,
+      latency_events: config.latencyEvents,
+    },
+    throughput: { ceiling_events_per_s: null, naive_events_per_s: null, poller_events_per_s: null },
+    latency: {
+      p50_ms: null,
+      p95_ms: null,
+      p99_ms: null,
+      rate_events_per_s: null,
+      with_warmup_p99_ms: null,
+    },
+    memory: { poller_peak_rss_mb: null, naive_peak_rss_mb: null, poller_heap_capped: null },
+    cpu: { poller_cpu_cores: null, naive_cpu_cores: null },
+    ratios: { poller_over_ceiling: null, poller_over_naive: null },
+    worker: null,
+    scaling: { events: [], in_flight: [] },
+    mns_rtt: null,
+    load_average_1m: {},
+    targets: {},
+    scenarios: {},
+  };
+  // Other processes on a shared machine move every figure: keep the evidence with the figures.
+  const noteLoad = (scenario: string) => {
+    results.load_average_1m[scenario] = Math.round(os.loadavg()[0]! * 100) / 100;
+  };
+  const want = (name: Parameters<BenchConfig['scenarios']['has']>[0]) => config.scenarios.has(name);
+
+  if (want('ceiling')) {
+    log(`ceiling: ${config.events} signalWithStart calls at concurrency ${config.inFlight}`);
+    const deliveries = workload.events.map(toDelivery);
+    const ceiling = await withFreshDevServer((server) =>
+      runCeiling({
+        address: server.address,
+        namespace: server.namespace,
+        taskQueue,
+        concurrency: config.inFlight,
+        deliveries,
+      }),
+    );
+    results.scenarios.ceiling = ceiling;
+    results.throughput.ceiling_events_per_s = ceiling.events_per_s;
+    log(`ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures)`);
+    noteLoad('ceiling');
+  }
+
+  if (want('naive')) {
+    const events = workload.events.slice(0, config.naiveEvents);
+    log(`naive: draining ${events.length} events, one message at a time`);
+    const naive = await withStack((server, mns) =>
+      runBacklog(
+        mns,
+        events,
+        naiveCommand(server, mns),
+        'naive consumer',
+        drainTimeoutMs(events.length * 10),
+      ),
+    );
+    results.scenarios.naive = naive;
+    results.throughput.naive_events_per_s = naive.events_per_s;
+    results.memory.naive_peak_rss_mb = naive.peak_rss_mb;
+    results.cpu.naive_cpu_cores = naive.cpu_cores;
+    log(`naive: ${naive.events_per_s} events/s`);
+    noteLoad('naive');
+  }
+
+  if (want('poller')) {
+    log(`poller: draining ${workload.events.length} events, in-flight ${config.inFlight}`);
+    const poller = await pollerBacklog(workload.events, config.inFlight);
+    results.scenarios.poller = poller;
+    results.throughput.poller_events_per_s = poller.events_per_s;
+    results.memory.poller_peak_rss_mb = poller.peak_rss_mb;
+    results.cpu.poller_cpu_cores = poller.cpu_cores;
+    log(`poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB`);
+    noteLoad('poller');
+  }
+
+  if (want('heapcap')) {
+    // V8 sizes the old generation for throughput, not footprint: most of the poller's RSS is
+    // garbage awaiting a major GC. The same run with a capped old space shows the footprint
+    // a memory-limited deployment gets (NODE_OPTIONS, no code change).
+    const nodeOptions = `--max-old-space-size=${config.heapCapMb}`;
+    log(`heap cap: poller with NODE_OPTIONS=${nodeOptions}, ${workload.events.length} events`);
+    const capped = await pollerBacklog(workload.events, config.inFlight, nodeOptions);
+    results.memory.poller_heap_capped = {
+      node_options: nodeOptions,
+      peak_rss_mb: capped.peak_rss_mb,
+      events_per_s: capped.events_per_s,
+      cpu_cores: capped.cpu_cores,
+    };
+    log(`heap cap: ${capped.events_per_s} events/s, peak RSS ${capped.peak_rss_mb} MB`);
+    noteLoad('heapcap');
+  }
+
+  if (want('latency')) {
+    const ceilingRate = results.throughput.ceiling_events_per_s;
+    const rate = Number(process.env.BENCH_LATENCY_RATE ?? (ceilingRate ? ceilingRate / 2 : 100));
+    const warmup = Math.round(rate * config.latencyWarmupSeconds);
+    const total = config.latencyEvents + warmup;
+    const latencyWorkload = generateWorkload({
+      events: total,
+      videos: Math.max(1, Math.floor(total / 4)),
+      seed: config.seed + 1,
+    });
+    log(
+      `latency: ${warmup} warm-up + ${config.latencyEvents} events paced at ${rate.toFixed(1)} events/s (½ ceiling)`,
+    );
+    const paced = await withStack(async (server, mns) =>
+      runPaced(
+        mns,
+        latencyWorkload.events,
+        rate,
+        warmup,
+        await pollerCommand(server, mns, config.inFlight),
+        'vodflow poller',
+        drainTimeoutMs(latencyWorkload.events.length),
+      ),
+    );
+    results.scenarios.poller_paced = paced;
+    results.latency.p50_ms = paced.latency.p50_ms;
+    results.latency.p95_ms = paced.latency.p95_ms;
+    results.latency.p99_ms = paced.latency.p99_ms;
+    results.latency.rate_events_per_s = paced.rate_events_per_s;
+    results.latency.with_warmup_p99_ms = paced.latency_with_warmup.p99_ms;
+    log(
+      `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms)`,
+    );
+    noteLoad('latency');
+  }
+
+  if (want('worker')) {
+    log(`worker: ${config.workerVideos} videos through the real worker`);
+    results.worker = await runWorkerLatency({ videos: config.workerVideos, seed: config.seed + 2, log });
+    if (results.worker) log(`worker: p50 ${results.worker.p50_ms} ms, p99 ${results.worker.p99_ms} ms`);
+    noteLoad('worker');
+  }
+
+  if (want('rtt')) {
+    // On localhost every MNS call costs ~1 ms, which flatters the naive loop (three calls in
+    // series per message). A poller in production reaches MNS over a network; this pair runs
+    // both consumers with the same added delay on every consumer-side MNS operation.
+    const rtt = config.mnsRttMs;
+    const faults = Object.fromEntries(
+      [
+        'ReceiveMessage',
+        'BatchReceiveMessage',
+        'DeleteMessage',
+        'BatchDeleteMessage',
+        'ChangeMessageVisibility',
+      ].map((op) => [op, { latencyMs: rtt }]),
+    );
+    const naiveEvents = workload.events.slice(0, config.rttNaiveEvents);
+    log(`rtt ${rtt} ms: naive consumer, ${naiveEvents.length} events`);
+    const naive = await withStack(async (server, mns) => {
+      await prefill(mns, naiveEvents);
+      mns.emulator.setFaults(faults);
+      return runBacklog(
+        mns,
+        naiveEvents,
+        naiveCommand(server, mns),
+        'naive consumer',
+        drainTimeoutMs(naiveEvents.length * 50),
+        {
+          prefilled: true,
+        },
+      );
+    });
+    const pollerEvents = workload.events.slice(0, config.rttPollerEvents);
+    log(`rtt ${rtt} ms: poller, ${pollerEvents.length} events`);
+    const poller = await withStack(async (server, mns) => {
+      await prefill(mns, pollerEvents);
+      mns.emulator.setFaults(faults);
+      return runBacklog(
+        mns,
+        pollerEvents,
+        await pollerCommand(server, mns, config.inFlight),
+        'vodflow poller',
+        drainTimeoutMs(pollerEvents.length),
+        { prefilled: true },
+      );
+    });
+    results.mns_rtt = {
+      rtt_ms: rtt,
+      naive_events_per_s: naive.events_per_s,
+      poller_events_per_s: poller.events_per_s,
+      poller_over_naive: ratio(poller.events_per_s, naive.events_per_s),
+      naive_events: naive.events,
+      poller_events: poller.events,
+    };
+    log(`rtt ${rtt} ms: naive ${naive.events_per_s} events/s, poller ${poller.events_per_s} events/s`);
+    noteLoad('rtt');
+  }
+
+  if (want('scaling')) {
+    for (const events of config.scalingEvents) {
+      const w = generateWorkload({ events, videos: Math.max(1, Math.floor(events / 4)), seed: config.seed });
+      log(`scaling: ${events} events, in-flight ${config.inFlight}`);
+      const r = await pollerBacklog(w.events, config.inFlight);
+      results.scaling.events.push(scalingPoint(events, config.inFlight, r));
+      log(`scaling: ${events} events -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      noteLoad(`scaling_${events}_events`);
+    }
+    const w = generateWorkload({
+      events: config.scalingInFlightEvents,
+      videos: Math.max(1, Math.floor(config.scalingInFlightEvents / 4)),
+      seed: config.seed,
+    });
+    for (const inFlight of config.scalingInFlight) {
+      log(`scaling: in-flight ${inFlight}, ${w.events.length} events`);
+      const r = await pollerBacklog(w.events, inFlight);
+      results.scaling.in_flight.push(scalingPoint(w.events.length, inFlight, r));
+      log(`scaling: in-flight ${inFlight} -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      noteLoad(`scaling_in_flight_${inFlight}`);
+    }
+  }
+
+  results.machine.load_average_at_end = os.loadavg().map((l) => Math.round(l * 100) / 100);
+  results.ratios.poller_over_ceiling = ratio(
+    results.throughput.poller_events_per_s,
+    results.throughput.ceiling_events_per_s,
+  );
+  results.ratios.poller_over_naive = ratio(
+    results.throughput.poller_events_per_s,
+    results.throughput.naive_events_per_s,
+  );
+  results.targets = evaluateTargets(results);
+  results.duration_s = Math.round((performance.now() - startedAt) / 1000);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const config = benchConfig();
+  log(
+    `${config.mode} run: ${config.events} events / ${config.videos} videos, scenarios ${[...config.scenarios].join(', ')}`,
+  );
+  const results = await runBench(config);
+  const out = path.resolve(repoRoot, config.out);
+  await writeResults(out, results);
+  const chart = out.replace(/\.json$/, '') + '.svg';
+  await writeFile(chart, renderChart(results));
+  // Only a complete default run may speak for the docs; partial or redirected runs stay local.
+  const updateDocs =
+    process.env.BENCH_UPDATE_DOCS !== undefined
+      ? process.env.BENCH_UPDATE_DOCS === '1'
+      : config.mode === 'full' &&
+        process.env.BENCH_OUT === undefined &&
+        process.env.BENCH_SCENARIOS === undefined;
+  if (updateDocs) {
+    await updateBenchmarksDoc(
+      path.join(repoRoot, 'docs', 'BENCHMARKS.md'),
+      results,
+      path.relative(repoRoot, chart),
+    );
+  }
+  console.log(renderSummaryTable(results));
+  log(
+    `results: ${path.relative(repoRoot, out)}, chart: ${path.relative(repoRoot, chart)} (${results.duration_s} s)`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The ceiling: a bare @temporalio/client doing nothing but signalWithStart, with the
+ * poller's options (workflow id, REJECT_DUPLICATE, USE_EXISTING, per-call deadline) and its
+ * in-flight limit, over the same decoded events. No MNS, no decode on the clock, no worker:
+ * what is left is what the dev server itself accepts.
+ */
+import { Client, Connection } from '@temporalio/client';
+import {
+  videoPipelineWorkflowType,
+  videoWorkflowId,
+  vodEventSignal,
+  type VideoEventDelivery,
+  type VideoPipelineInput,
+} from '../../src/workflows/definitions';
+import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
+
+export interface CeilingOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  concurrency: number;
+  deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
+  timeoutMs?: number;
+}
+
+export interface CeilingResult {
+  events: number;
+  seconds: number;
+  events_per_s: number;
+  failures: number;
+  call_latency: LatencySummary;
+}
+
+export async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
+  const connection = await Connection.connect({ address: options.address, connectTimeout: 10_000 });
+  const client = new Client({ connection, namespace: options.namespace });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  try {
+    const started = performance.now();
+    const lane = async (): Promise<void> => {
+      for (;;) {
+        const i = next++;
+        if (i >= options.deliveries.length) return;
+        const delivery = options.deliveries[i]!;
+        const input: VideoPipelineInput = { mediaId: delivery.event.mediaId, region: delivery.region };
+        const t0 = performance.now();
+        try {
+          await client.withDeadline(Date.now() + timeoutMs, () =>
+            client.workflow.signalWithStart(videoPipelineWorkflowType, {
+              workflowId: videoWorkflowId(delivery.event.mediaId),
+              taskQueue: options.taskQueue,
+              args: [input],
+              signal: vodEventSignal,
+              signalArgs: [delivery],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          );
+          latencies.push(performance.now() - t0);
+        } catch {
+          // Counted, not retried: a ceiling that hides failures would flatter itself.
+          failures += 1;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      events: latencies.length,
+      seconds: Math.round(seconds * 100) / 100,
+      events_per_s: eventsPerSecond(latencies.length, seconds),
+      failures,
+      call_latency: summarizeLatency(latencies),
+    };
+  } finally {
+    await connection.close();
+  }
+}

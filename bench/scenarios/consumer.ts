@@ -1,0 +1,171 @@
+/**
+ * Runs a consumer process (the naive loop or `vodflow poller`) against the emulator and a
+ * dev server, and measures it from the broker's side:
+ * - backlog: the whole workload is enqueued first; throughput = events / (first receive →
+ *   last delete), so process start-up is not on the clock but the pipeline's fill is;
+ * - paced: events arrive at a fixed rate; latency = emulator EnqueueTime → delete, per message.
+ * CPU and peak RSS are read from /proc for the consumer process only.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
+import { prefill, sendPaced, type MnsStack } from '../mnsStack';
+import { watchProcess } from '../processStats';
+import { observeQueue } from '../queueObserver';
+import type { WorkloadEvent } from '../workload';
+
+export interface ConsumerCommand {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface ConsumerUsage {
+  cpu_seconds: number;
+  /** CPU seconds per wall second over the measured window (1 = one core). */
+  cpu_cores: number;
+  peak_rss_mb: number;
+}
+
+export interface BacklogResult extends ConsumerUsage {
+  events: number;
+  seconds: number;
+  events_per_s: number;
+  /** Enqueue → delete under a full backlog: mostly queueing time, reported for completeness. */
+  backlog_latency: LatencySummary;
+}
+
+export interface PacedResult extends ConsumerUsage {
+  events: number;
+  /** Events sent first at the same rate and left out of `latency` (JIT, connections, first workflows). */
+  warmup_events: number;
+  rate_events_per_s: number;
+  /** Achieved delete rate over the run. */
+  delivered_events_per_s: number;
+  /** Steady state: messages enqueued after the warm-up. */
+  latency: LatencySummary;
+  /** Every message, warm-up included: what a freshly started poller shows. */
+  latency_with_warmup: LatencySummary;
+}
+
+function startConsumer(cmd: ConsumerCommand, logLabel: string): ChildProcess {
+  const child = spawn(cmd.command, cmd.args, { env: cmd.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Keep the tail of stderr for the error message; the consumer's logs are not the result.
+  let tail = '';
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    tail = (tail + chunk).slice(-4_000);
+  });
+  child.once('exit', (code, signal) => {
+    if (code !== 0 && code !== null && signal === null) {
+      console.error(`${logLabel} exited with ${code}:\n${tail}`);
+    }
+  });
+  return child;
+}
+
+async function stopConsumer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await gone;
+  clearTimeout(timer);
+}
+
+function assertAlive(child: ChildProcess, label: string): void {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    throw new Error(`${label} exited early (code ${child.exitCode}, signal ${child.signalCode})`);
+  }
+}
+
+export async function runBacklog(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  cmd: ConsumerCommand,
+  label: string,
+  timeoutMs: number,
+  options: { prefilled?: boolean } = {},
+): Promise<BacklogResult> {
+  if (!options.prefilled) await prefill(stack, events);
+  const observation = observeQueue(stack.queue);
+  const child = startConsumer(cmd, label);
+  try {
+    const watch = watchProcess(child.pid!);
+    // Start the CPU window when the consumer starts consuming, like the throughput clock.
+    while (observation.firstReceiveAt === undefined) {
+      assertAlive(child, label);
+      await sleep(20);
+    }
+    watch.markStart();
+    const done = observation.waitForDeletes(events.length, timeoutMs);
+    await Promise.race([done, exitedEarly(child, label)]);
+    const usage = watch.finish();
+    const lastDelete = observation.deletes.reduce((m, d) => Math.max(m, d.deletedAt), 0);
+    const seconds = (lastDelete - observation.firstReceiveAt) / 1000;
+    return {
+      events: observation.deletes.length,
+      seconds: Math.round(seconds * 100) / 100,
+      events_per_s: eventsPerSecond(observation.deletes.length, seconds),
+      backlog_latency: summarizeLatency(observation.deletes.map((d) => d.deletedAt - d.enqueueTime)),
+      cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
+      cpu_cores: Math.round(usage.cpuCores * 100) / 100,
+      peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+    };
+  } finally {
+    observation.stop();
+    await stopConsumer(child);
+  }
+}
+
+export async function runPaced(
+  stack: MnsStack,
+  events: readonly WorkloadEvent[],
+  ratePerS: number,
+  warmupEvents: number,
+  cmd: ConsumerCommand,
+  label: string,
+  timeoutMs: number,
+): Promise<PacedResult> {
+  const observation = observeQueue(stack.queue);
+  const child = startConsumer(cmd, label);
+  try {
+    const watch = watchProcess(child.pid!);
+    // Ready = the consumer has a receive waiting at the broker.
+    const readyBy = Date.now() + 60_000;
+    while ((stack.emulator.queueStats(stack.queue)?.waitingReceives ?? 0) === 0) {
+      assertAlive(child, label);
+      if (Date.now() > readyBy) throw new Error(`${label} did not start receiving within 60 s`);
+      await sleep(20);
+    }
+    watch.markStart();
+    const started = Date.now();
+    await sendPaced(stack, events, ratePerS);
+    await Promise.race([observation.waitForDeletes(events.length, timeoutMs), exitedEarly(child, label)]);
+    const usage = watch.finish();
+    const lastDelete = observation.deletes.reduce((m, d) => Math.max(m, d.deletedAt), 0);
+    // The broker's enqueue order is the send order; the warm-up is the first warmupEvents of it.
+    const byEnqueue = [...observation.deletes].sort((a, b) => a.enqueueTime - b.enqueueTime);
+    const latencies = (list: typeof byEnqueue) => list.map((d) => d.deletedAt - d.enqueueTime);
+    return {
+      events: observation.deletes.length - Math.min(warmupEvents, observation.deletes.length),
+      warmup_events: warmupEvents,
+      rate_events_per_s: Math.round(ratePerS * 10) / 10,
+      delivered_events_per_s: eventsPerSecond(observation.deletes.length, (lastDelete - started) / 1000),
+      latency: summarizeLatency(latencies(byEnqueue.slice(warmupEvents))),
+      latency_with_warmup: summarizeLatency(latencies(byEnqueue)),
+      cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
+      cpu_cores: Math.round(usage.cpuCores * 100) / 100,
+      peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+    };
+  } finally {
+    observation.stop();
+    await stopConsumer(child);
+  }
+}
+
+async function exitedEarly(child: ChildProcess, label: string): Promise<never> {
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  throw new Error(`${label} exited during the run (code ${code}, signal ${signal})`);
+}

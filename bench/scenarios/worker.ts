@@ -1,0 +1,163 @@
+/**
+ * Worker latency: from a video's last required event (the moment its signalWithStart
+ * returned, i.e. the event is durable in Temporal) to its downstream steps finishing (the
+ * signed videoReady webhook arriving at a local sink). The real worker (startWorker with
+ * the real activities) calls the VOD emulator's GetPlayInfo for videos seeded there as
+ * transcoded, then POSTs the webhook. Events are signalled directly here, so the figure is
+ * the worker's share only; the poller's share is the enqueue→delete latency.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startVodEmulator } from '../../src/emulators/vod';
+import { startWorker } from '../../src/worker/createWorker';
+import {
+  videoPipelineWorkflowType,
+  videoWorkflowId,
+  vodEventSignal,
+  type VideoPipelineInput,
+} from '../../src/workflows/definitions';
+import { toDelivery } from '../deliveries';
+import { withFreshDevServer } from '../devServer';
+import { summarizeLatency } from '../latency';
+import type { WorkerLatency } from '../results';
+import { generateWorkload } from '../workload';
+
+export interface WorkerLatencyOptions {
+  videos: number;
+  seed: number;
+  /** Concurrent signalWithStart calls; low enough that the worker is the thing measured. */
+  concurrency?: number;
+  log(message: string): void;
+}
+
+const vodCredentials = { accessKeyId: 'bench-vod-key', accessKeySecret: 'bench-vod-secret-not-real' };
+const webhookSecret = 'bench-webhook-secret';
+const taskQueue = 'vodflow';
+
+interface WebhookSink {
+  url: string;
+  arrivals: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/** Records the first arrival per workflow id (from the Idempotency-Key "workflowId:step:version"). */
+async function startWebhookSink(): Promise<WebhookSink> {
+  const arrivals = new Map<string, number>();
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    const at = Date.now();
+    const key = String(req.headers['idempotency-key'] ?? '');
+    const workflowId = key.split(':')[0] ?? '';
+    req.resume();
+    req.once('end', () => {
+      if (workflowId && !arrivals.has(workflowId)) arrivals.set(workflowId, at);
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}/hooks/video-ready`,
+    arrivals,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+let runtimeInstalled = false;
+/** The SDK's INFO lines (worker state changes) would drown the bench's own progress. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by someone else in this process: keep theirs.
+  }
+}
+
+export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<WorkerLatency | null> {
+  quietRuntime();
+  // Upload, transcode and snapshot per video: exactly the required set.
+  const workload = generateWorkload({
+    events: options.videos * 3,
+    videos: options.videos,
+    seed: options.seed,
+  });
+  const vod = await startVodEmulator({ credentials: [vodCredentials], seed: options.seed });
+  const sink = await startWebhookSink();
+  try {
+    for (const videoId of workload.videoIds) {
+      // Transcoded and frozen, events suppressed: GetPlayInfo answers, nothing else happens.
+      await vod.seedVideo({ stage: 'transcoded', videoId, deliver: [] });
+    }
+    return await withFreshDevServer(async (server) => {
+      const worker = await startWorker({
+        address: server.address,
+        namespace: server.namespace,
+        taskQueue,
+        activityDeps: {
+          vod: { credentials: vodCredentials, endpoint: vod.endpoint, timeoutMs: 10_000 },
+          webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 10_000 },
+        },
+      });
+      const connection = await Connection.connect({ address: server.address, connectTimeout: 10_000 });
+      const client = new Client({ connection, namespace: server.namespace });
+      try {
+        const lastRequiredAt = new Map<string, number>();
+        let next = 0;
+        const lane = async (): Promise<void> => {
+          for (;;) {
+            const event = workload.events[next++];
+            if (event === undefined) return;
+            const delivery = toDelivery(event);
+            const input: VideoPipelineInput = { mediaId: event.videoId, region: delivery.region };
+            const workflowId = videoWorkflowId(event.videoId);
+            await client.withDeadline(Date.now() + 10_000, () =>
+              client.workflow.signalWithStart(videoPipelineWorkflowType, {
+                workflowId,
+                taskQueue,
+                args: [input],
+                signal: vodEventSignal,
+                signalArgs: [delivery],
+                workflowIdReusePolicy: 'REJECT_DUPLICATE',
+                workflowIdConflictPolicy: 'USE_EXISTING',
+              }),
+            );
+            if (event.lastRequired) lastRequiredAt.set(workflowId, Date.now());
+          }
+        };
+        await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
+        const deadline = Date.now() + 120_000 + options.videos * 200;
+        while (sink.arrivals.size < options.videos && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        if (sink.arrivals.size < options.videos) {
+          options.log(`worker: only ${sink.arrivals.size} of ${options.videos} webhooks arrived in time`);
+        }
+        const samples: number[] = [];
+        for (const [workflowId, at] of sink.arrivals) {
+          const from = lastRequiredAt.get(workflowId);
+          // The webhook can beat the signal's reply to this client; that is a 0 ms share.
+          if (from !== undefined) samples.push(Math.max(0, at - from));
+        }
+        return {
+          videos: samples.length,
+          ...summarizeLatency(samples),
+          measured:
+            'last required event signalWithStart returned -> videoReady webhook received (real worker, VOD emulator GetPlayInfo, local sink)',
+        };
+      } finally {
+        await connection.close();
+        await worker.shutdown();
+      }
+    });
+  } finally {
+    await sink.close();
+    await vod.stop();
+  }
+}
