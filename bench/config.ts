@@ -29,7 +29,7 @@ export interface BenchConfig {
   mnsRttMs: number;
   rttNaiveEvents: number;
   rttPollerEvents: number;
-  /** --max-old-space-size for the heap-capped poller run, MB. */
+  /** --max-old-space-size of the comparison poller run, MB (bin/vodflow itself caps the poller at 64). */
   heapCapMb: number;
   /** Seconds of events at the paced rate sent before the measured ones (left out of the percentiles). */
   latencyWarmupSeconds: number;
@@ -89,7 +89,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     mnsRttMs: int(env, 'BENCH_MNS_RTT_MS', 20),
     rttNaiveEvents: Math.min(events, int(env, 'BENCH_RTT_NAIVE_EVENTS', quick ? 200 : 1_000)),
     rttPollerEvents: Math.min(events, int(env, 'BENCH_RTT_POLLER_EVENTS', quick ? 1_000 : 10_000)),
-    heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 64),
+    heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 4096),
     latencyWarmupSeconds: int(env, 'BENCH_LATENCY_WARMUP_S', 3),
     workerVideos: int(env, 'BENCH_WORKER_VIDEOS', quick ? 50 : 300),
     // The poller's default VODFLOW_MAX_IN_FLIGHT (src/config/schema.ts).

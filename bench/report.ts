@@ -92,9 +92,9 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     `| naive consumer (receive one, signal, delete), backlog | ${n(r.throughput.naive_events_per_s)} | ${n(c.naive?.backlog_latency.p50_ms)} / ${n(c.naive?.backlog_latency.p95_ms)} / ${n(c.naive?.backlog_latency.p99_ms)} | ${n(r.cpu.naive_cpu_cores)} | ${n(r.memory.naive_peak_rss_mb)} |`,
     `| vodflow poller, backlog | **${n(r.throughput.poller_events_per_s)}** | ${n(c.poller?.backlog_latency.p50_ms)} / ${n(c.poller?.backlog_latency.p95_ms)} / ${n(c.poller?.backlog_latency.p99_ms)} | ${n(r.cpu.poller_cpu_cores)} | **${n(r.memory.poller_peak_rss_mb)}** |`,
     `| vodflow poller, paced at ${n(r.latency.rate_events_per_s)} events/s (½ ceiling) | ${n(c.poller_paced?.delivered_events_per_s)} | **${n(r.latency.p50_ms)} / ${n(r.latency.p95_ms)} / ${n(r.latency.p99_ms)}** | ${n(c.poller_paced?.cpu_cores)} | ${n(c.poller_paced?.peak_rss_mb)} |`,
-    ...(r.memory.poller_heap_capped
+    ...(r.memory.poller_alternate_heap
       ? [
-          `| vodflow poller, backlog, \`NODE_OPTIONS=${r.memory.poller_heap_capped.node_options}\` | ${r.memory.poller_heap_capped.events_per_s} | – | ${r.memory.poller_heap_capped.cpu_cores} | ${r.memory.poller_heap_capped.peak_rss_mb} |`,
+          `| vodflow poller, backlog, \`NODE_OPTIONS=${r.memory.poller_alternate_heap.node_options}\` | ${r.memory.poller_alternate_heap.events_per_s} | – | ${r.memory.poller_alternate_heap.cpu_cores} | ${r.memory.poller_alternate_heap.peak_rss_mb} |`,
         ]
       : []),
     '',

@@ -65,7 +65,7 @@ export interface BenchResults {
     poller_peak_rss_mb: number | null;
     naive_peak_rss_mb: number | null;
     /** The same backlog run with the poller's V8 old space capped through NODE_OPTIONS. */
-    poller_heap_capped: {
+    poller_alternate_heap: {
       node_options: string;
       peak_rss_mb: number;
       events_per_s: number;

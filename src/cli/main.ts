@@ -1,35 +1,39 @@
 import { Command } from 'commander';
-import { registerDecodeCommand } from './commands/decode';
-import { registerDemoCommand } from './commands/demo';
-import { registerDevCommand } from './commands/dev';
-import { registerDoctorCommand } from './commands/doctor';
-import { registerMnsEmulatorCommand } from './commands/mnsEmulator';
-import { registerPollerCommand } from './commands/poller';
-import { registerRunCommand } from './commands/run';
-import { registerSetupCommand } from './commands/setup';
-import { registerSimulateCommand } from './commands/simulate';
-import { registerVodEmulatorCommand } from './commands/vodEmulator';
-import { registerWorkerCommand } from './commands/worker';
 
-const program = new Command()
-  .name('vodflow')
-  .description('Reliable ApsaraVideo VOD event pipelines on Temporal.')
-  .showHelpAfterError()
-  .configureHelp({ sortSubcommands: true });
+type Register = (program: Command) => void;
 
-registerDecodeCommand(program);
-registerDemoCommand(program);
-registerDevCommand(program);
-registerDoctorCommand(program);
-registerMnsEmulatorCommand(program);
-registerPollerCommand(program);
-registerRunCommand(program);
-registerSetupCommand(program);
-registerSimulateCommand(program);
-registerVodEmulatorCommand(program);
-registerWorkerCommand(program);
+/**
+ * Each command's module is loaded only when that command runs: the poller then never
+ * loads the worker SDK, the emulators or webpack, which keeps its memory small. Help
+ * and unknown commands load them all, so `--help` lists everything.
+ */
+const commands: Record<string, () => Promise<Register>> = {
+  decode: async () => (await import('./commands/decode')).registerDecodeCommand,
+  demo: async () => (await import('./commands/demo')).registerDemoCommand,
+  dev: async () => (await import('./commands/dev')).registerDevCommand,
+  doctor: async () => (await import('./commands/doctor')).registerDoctorCommand,
+  'mns-emulator': async () => (await import('./commands/mnsEmulator')).registerMnsEmulatorCommand,
+  poller: async () => (await import('./commands/poller')).registerPollerCommand,
+  run: async () => (await import('./commands/run')).registerRunCommand,
+  setup: async () => (await import('./commands/setup')).registerSetupCommand,
+  simulate: async () => (await import('./commands/simulate')).registerSimulateCommand,
+  'vod-emulator': async () => (await import('./commands/vodEmulator')).registerVodEmulatorCommand,
+  worker: async () => (await import('./commands/worker')).registerWorkerCommand,
+};
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name('vodflow')
+    .description('Reliable ApsaraVideo VOD event pipelines on Temporal.')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  const requested = argv[2];
+  const names = requested !== undefined && requested in commands ? [requested] : Object.keys(commands);
+  for (const name of names) (await commands[name]!())(program);
+  await program.parseAsync(argv);
+}
+
+main(process.argv).catch((err: unknown) => {
   console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

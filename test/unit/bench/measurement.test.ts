@@ -65,7 +65,7 @@ function sampleResults(): BenchResults {
       rate_events_per_s: 300,
       with_warmup_p99_ms: 180,
     },
-    memory: { poller_peak_rss_mb: 120, naive_peak_rss_mb: 110, poller_heap_capped: null },
+    memory: { poller_peak_rss_mb: 120, naive_peak_rss_mb: 110, poller_alternate_heap: null },
     cpu: { poller_cpu_cores: 0.8, naive_cpu_cores: 0.2 },
     ratios: { poller_over_ceiling: 0.93, poller_over_naive: 5.6 },
     worker: null,
