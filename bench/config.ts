@@ -92,8 +92,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     heapCapMb: int(env, 'BENCH_HEAP_CAP_MB', 4096),
     latencyWarmupSeconds: int(env, 'BENCH_LATENCY_WARMUP_S', 3),
     workerVideos: int(env, 'BENCH_WORKER_VIDEOS', quick ? 50 : 300),
-    // The poller's default VODFLOW_MAX_IN_FLIGHT (src/config/schema.ts).
-    inFlight: int(env, 'BENCH_IN_FLIGHT', 256),
+    // The poller's own default (VODFLOW_MAX_IN_FLIGHT), so the ceiling is measured at the poller's concurrency.
+    inFlight: int(env, 'BENCH_IN_FLIGHT', 64),
     scalingEvents: intList(env, 'BENCH_SCALING_EVENTS', quick ? [1_000, 3_000] : [10_000, 50_000, 100_000]),
     scalingInFlight: intList(env, 'BENCH_SCALING_IN_FLIGHT', quick ? [16, 256] : [16, 64, 256, 1024]),
     scalingInFlightEvents: int(env, 'BENCH_SCALING_IN_FLIGHT_EVENTS', quick ? 1_000 : 10_000),
