@@ -192,6 +192,20 @@ function planVideo(random: Random, videoId: string, index: number, fails: boolea
       size: random.int(100_000, size),
     };
   });
+  // The per-stream fields StreamTranscodeComplete and TranscodeComplete's StreamInfos share.
+  const streamFields = (s: StreamPlan) => ({
+    Bitrate: String(s.bitrate),
+    Definition: s.definition,
+    Duration: duration,
+    Encrypt: false,
+    FileUrl: s.fileUrl,
+    Format: 'mp4',
+    Fps: '30',
+    Height: s.height,
+    Size: s.size,
+    Width: s.width,
+    JobId: s.jobId,
+  });
   const snapshotJobId = random.hex(32);
   const coverHost = `http://vod.example.com/${random.hex(16)}/snapshots/${random.hex(24)}`;
   const coverUrl = `${coverHost}-00001.jpg`;
@@ -222,17 +236,7 @@ function planVideo(random: Random, videoId: string, index: number, fails: boolea
       EventType: 'StreamTranscodeComplete',
       VideoId: videoId,
       Status: 'success',
-      Bitrate: String(s.bitrate),
-      Definition: s.definition,
-      Duration: duration,
-      Encrypt: false,
-      FileUrl: s.fileUrl,
-      Format: 'mp4',
-      Fps: '30',
-      Height: s.height,
-      Size: s.size,
-      Width: s.width,
-      JobId: s.jobId,
+      ...streamFields(s),
     })),
     fails
       ? {
@@ -250,17 +254,7 @@ function planVideo(random: Random, videoId: string, index: number, fails: boolea
           Status: 'success',
           StreamInfos: streams.map((s) => ({
             Status: 'success',
-            Bitrate: String(s.bitrate),
-            Definition: s.definition,
-            Duration: duration,
-            Encrypt: false,
-            FileUrl: s.fileUrl,
-            Format: 'mp4',
-            Fps: '30',
-            Height: s.height,
-            Size: s.size,
-            Width: s.width,
-            JobId: s.jobId,
+            ...streamFields(s),
           })),
         },
     {

@@ -102,29 +102,34 @@ export interface VideoReadyDocument {
 }
 
 /** Built in the workflow (deterministic), so every retry of a publication sends the same bytes. */
-export function videoReadyDocument(ctx: StepContext): VideoReadyDocument {
-  const { stages } = ctx.video;
-  const play = ctx.outputs.fetchPlayInfo as PlayInfo | undefined;
-  const streamsFromPlay = play?.streams.map((s) => ({
-    url: s.url,
+/** One stream as the "video ready" document shows it, from play info or from the events alike. */
+function publishedStream(s: {
+  url?: string | undefined;
+  definition?: string | undefined;
+  format?: string | undefined;
+  width?: number | undefined;
+  height?: number | undefined;
+  bitrate?: number | undefined;
+  size?: number | undefined;
+}) {
+  return {
+    url: s.url ?? null,
     definition: s.definition ?? null,
     format: s.format ?? null,
     width: s.width ?? null,
     height: s.height ?? null,
     bitrate: s.bitrate ?? null,
     size: s.size ?? null,
-  }));
+  };
+}
+
+export function videoReadyDocument(ctx: StepContext): VideoReadyDocument {
+  const { stages } = ctx.video;
+  const play = ctx.outputs.fetchPlayInfo as PlayInfo | undefined;
+  const streamsFromPlay = play?.streams.map(publishedStream);
   const streamsFromEvents = stages.transcode.streams
     .filter((s) => s.status === 'success')
-    .map((s) => ({
-      url: s.url ?? null,
-      definition: s.definition ?? null,
-      format: s.format ?? null,
-      width: s.width ?? null,
-      height: s.height ?? null,
-      bitrate: s.bitrate ?? null,
-      size: s.size ?? null,
-    }));
+    .map(publishedStream);
   const eventDuration = stages.transcode.streams.find((s) => s.duration !== undefined)?.duration;
   return {
     type: 'vodflow.video.ready',
