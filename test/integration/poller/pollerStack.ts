@@ -117,12 +117,22 @@ export class PollerStack {
     return this.mns.queueStats(typeof queue === 'string' ? queue : queue.queue)?.total ?? -1;
   }
 
-  /** Every vodEvent signal in the history of the video's workflow chain, oldest first. */
+  /**
+   * Every vodEvent signal in the history of the video's latest run, oldest first.
+   *
+   * Temporal persists a signal that arrives while a workflow task is running, but writes it
+   * to the history only when that task completes (a buffered event). So this first waits,
+   * briefly, until the run has no workflow task pending; otherwise a signal the poller was
+   * right to acknowledge could be missing from the read.
+   */
   async signals(mediaId: string): Promise<VideoEventDelivery[]> {
     const deliveries: VideoEventDelivery[] = [];
+    const handle = this.client.workflow.getHandle(videoWorkflowId(mediaId));
     let history;
     try {
-      history = await this.client.workflow.getHandle(videoWorkflowId(mediaId)).fetchHistory();
+      const deadline = Date.now() + 10_000;
+      while ((await handle.describe()).raw.pendingWorkflowTask && Date.now() < deadline) await sleep(50);
+      history = await handle.fetchHistory();
     } catch {
       return [];
     }
@@ -242,4 +252,28 @@ export function uploadBody(videoId: string, second = 0): string {
     Size: 1024,
     FileUrl: `https://out.example.com/${videoId}.mp4`,
   });
+}
+
+/**
+ * The same client, telling `onPersisted` each message whose signalWithStart has returned
+ * successfully, i.e. whose signal the server has persisted.
+ */
+export function observingSignals(client: Client, onPersisted: (messageId: string) => void): Client {
+  const forward = <T extends object>(target: T, own: Partial<Record<PropertyKey, unknown>>): T =>
+    new Proxy(target, {
+      get(object, property) {
+        if (property in own) return own[property];
+        const value: unknown = Reflect.get(object, property, object);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(object) : value;
+      },
+    });
+  const workflow = forward(client.workflow, {
+    signalWithStart: async (...args: Parameters<Client['workflow']['signalWithStart']>) => {
+      const handle = await client.workflow.signalWithStart(...args);
+      const [delivery] = (args[1].signalArgs ?? []) as [VideoEventDelivery?];
+      if (delivery) onPersisted(delivery.messageId);
+      return handle;
+    },
+  });
+  return forward(client, { workflow });
 }
