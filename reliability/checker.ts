@@ -10,6 +10,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { SinkRecord } from './webhookSink';
 import type { PoisonMessage } from './poison';
+import { settledHistory } from '../src/stack/settlement';
 
 export type VideoOutcome = 'published' | 'transcode-failed';
 
@@ -160,7 +161,7 @@ export async function checkRun(
       const signalled = new Set<string>();
       for (const run of videoRuns) {
         const handle = client.workflow.getHandle(run.workflowId, run.runId);
-        const history = await withTimeout(handle.fetchHistory(), 30_000, `history of ${run.workflowId}`);
+        const history = await withTimeout(settledHistory(handle), 30_000, `history of ${run.workflowId}`);
         for (const key of signalKeys(history, targets.signalName)) signalled.add(key);
       }
       eventsSignalled += signalled.size;

@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { videoWorkflowId, pipelineStateQuery } from '../workflows/definitions';
 import type { PipelineView } from '../workflows/videoPipeline';
@@ -55,4 +55,19 @@ export async function waitForSettlement(
     if (settled.size < wanted.size) await sleep(options.pollMs ?? 500);
   }
   return { settled, pending: mediaIds.filter((id) => !settled.has(id)) };
+}
+
+/**
+ * A run's history once every persisted signal is in it. Temporal keeps a signal that arrives
+ * while a workflow task is running as a buffered event and writes it to the history only when
+ * that task completes; reading too early would miss a signal the poller was right to
+ * acknowledge. Waits (up to `timeoutMs`) until the run has no workflow task pending.
+ */
+export async function settledHistory(
+  handle: WorkflowHandle,
+  timeoutMs = 10_000,
+): Promise<Awaited<ReturnType<WorkflowHandle['fetchHistory']>>> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await handle.describe()).raw.pendingWorkflowTask && Date.now() < deadline) await sleep(50);
+  return handle.fetchHistory();
 }

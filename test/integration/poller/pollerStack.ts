@@ -17,6 +17,7 @@ import { createPoller, type Poller, type PollerOptions } from '../../../src/poll
 import { connectTemporal, type TemporalClientBundle } from '../../../src/poller/temporalConnection';
 import { freePort } from '../../../src/stack/freePort';
 import { repoRoot } from '../../../src/stack/paths';
+import { settledHistory } from '../../../src/stack/settlement';
 import { startTemporalDevServer, type TemporalDevServer } from '../../../src/stack/temporalDevServer';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import { videoWorkflowId, type VideoEventDelivery } from '../../../src/workflows/definitions';
@@ -117,22 +118,13 @@ export class PollerStack {
     return this.mns.queueStats(typeof queue === 'string' ? queue : queue.queue)?.total ?? -1;
   }
 
-  /**
-   * Every vodEvent signal in the history of the video's latest run, oldest first.
-   *
-   * Temporal persists a signal that arrives while a workflow task is running, but writes it
-   * to the history only when that task completes (a buffered event). So this first waits,
-   * briefly, until the run has no workflow task pending; otherwise a signal the poller was
-   * right to acknowledge could be missing from the read.
-   */
+  /** Every vodEvent signal in the history of the video's latest run, oldest first (buffered ones included). */
   async signals(mediaId: string): Promise<VideoEventDelivery[]> {
     const deliveries: VideoEventDelivery[] = [];
     const handle = this.client.workflow.getHandle(videoWorkflowId(mediaId));
     let history;
     try {
-      const deadline = Date.now() + 10_000;
-      while ((await handle.describe()).raw.pendingWorkflowTask && Date.now() < deadline) await sleep(50);
-      history = await handle.fetchHistory();
+      history = await settledHistory(handle);
     } catch {
       return [];
     }
