@@ -35,7 +35,7 @@ function transportFor(spec: QueueSpec): QueueTransport {
   return createMnsQueue({ spec, credentials, timeoutMs: 5_000, waitSeconds: 1 });
 }
 
-test('each message is deleted only after Temporal has persisted its signal', async () => {
+test('each message is deleted only after its signal is persisted and in the workflow history', async () => {
   const queue = await stack.queue('it-order');
   const videos = [newVideoId(), newVideoId()];
   const sent = new Map<string, string>();
@@ -44,12 +44,12 @@ test('each message is deleted only after Temporal has persisted its signal', asy
   }
   const violations: string[] = [];
   let checkedDeletes = 0;
-  // signalWithStart returning is Temporal's word that the signal is persisted. (The history
-  // alone cannot show it at that instant: a signal that arrives during a workflow task is
-  // buffered, durably, and written to the history when the task completes.)
+  // signalWithStart returning is Temporal's word that the signal is persisted. The history
+  // alone cannot show it at that instant (a signal that arrives during a workflow task is
+  // buffered, durably, and written when the task completes), so both are checked.
   const persisted = new Set<string>();
   const client = observingSignals(stack.client, (messageId) => persisted.add(messageId));
-  // Wraps the real MNS queue: before each delete reaches MNS, the signal must be persisted.
+  // Wraps the real MNS queue: before each delete reaches MNS, the signal must be persisted and in the history.
   const checked = (spec: QueueSpec): QueueTransport => {
     const real = transportFor(spec);
     const messageOf = new Map<string, string>();
@@ -67,7 +67,9 @@ test('each message is deleted only after Temporal has persisted its signal', asy
       async deleteBatch(handles) {
         for (const handle of handles) {
           const messageId = messageOf.get(handle)!;
-          if (!persisted.has(messageId)) violations.push(messageId);
+          if (!persisted.has(messageId)) violations.push(`${messageId} not persisted`);
+          const signals = await stack.signals(sent.get(messageId)!);
+          if (!signals.some((s) => s.messageId === messageId)) violations.push(`${messageId} not in history`);
           checkedDeletes += 1;
         }
         return real.deleteBatch(handles);
