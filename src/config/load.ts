@@ -37,18 +37,30 @@ export function loadConfig(options: LoadConfigOptions): VodflowConfig {
   const merged = { ...fromFile, ...fromEnv };
 
   const parsed = settingsSchema.safeParse(merged);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      const name = issue.path.map(String).join('.') || '(config)';
-      problems.push(`${name} ${issue.message}`);
-    }
-    throw new ConfigError(problems);
+  if (parsed.success) {
+    const config = buildConfig(parsed.data, options.role, (name, message) =>
+      problems.push(`${name} ${message}`),
+    );
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
   }
-  const config = buildConfig(parsed.data, options.role, (name, message) =>
-    problems.push(`${name} ${message}`),
+  const invalid = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    const name = issue.path.map(String).join('.') || '(config)';
+    invalid.add(String(issue.path[0] ?? name));
+    problems.push(`${name} ${issue.message}`);
+  }
+  // The settings that did parse still get the role's checks, so one start reports every
+  // problem instead of revealing them one fix at a time.
+  const rest = settingsSchema.safeParse(
+    Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))),
   );
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  if (rest.success) {
+    buildConfig(rest.data, options.role, (name, message) => {
+      if (!invalid.has(name)) problems.push(`${name} ${message}`);
+    });
+  }
+  throw new ConfigError(problems);
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
