@@ -10,7 +10,13 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client, Connection } from '@temporalio/client';
 import { checkRun, eventKey, type CheckReport, type ExpectedVideo } from './checker';
-import { countFaults, planFaults, type FaultAction, type FaultKind } from './faultSchedule';
+import {
+  countFaults,
+  planFaults,
+  type FaultAction,
+  type FaultKind,
+  type FaultScheduleOptions,
+} from './faultSchedule';
 import { escapeXml, generatePoison, poisonCorpus, type PoisonMessage } from './poison';
 import { createRandom } from './random';
 import { startChaosStack, type ChaosStack } from './stack';
@@ -18,17 +24,14 @@ import type { SupervisedProcess } from './supervisedProcess';
 import { planUploads, type UploadSpec } from './uploadPlan';
 import { generateWorkload } from './workload';
 
-export interface ChaosOptions {
+/** How many of each fault the run plays (faultSchedule.ts spreads them over production). */
+type FaultCounts = Omit<FaultScheduleOptions, 'seed' | 'windowMs' | 'pollers'>;
+
+export interface ChaosOptions extends FaultCounts {
   videos: number;
   seed: number;
   /** Simulated uploads started per second. */
   uploadsPerSecond: number;
-  pollerKills: number;
-  workerKills: number;
-  temporalRestarts: number;
-  mnsRestarts: number;
-  latencySpikes: number;
-  connectionDrops: number;
   /** Baseline MNS 5xx rate while messages flow. */
   mnsErrorRate: number;
   /** Share of webhook requests the sink refuses with 503 while messages flow. */
@@ -348,6 +351,14 @@ class MnsFaults {
   apply(): Promise<void> {
     return this.stack.setMnsFaults(this.config());
   }
+
+  /** Removes a fault after `durationMs` and applies the change. */
+  expireAfter(remove: () => void, durationMs: number): Promise<void> {
+    return sleep(durationMs).then(async () => {
+      remove();
+      await this.apply();
+    });
+  }
 }
 
 async function strike(
@@ -394,26 +405,14 @@ async function strike(
         await faults.apply();
         log('mns emulator: back');
         break;
-      case 'latency-spike': {
-        const remove = faults.addLatency(action.latencyMs);
+      case 'latency-spike':
+        pending.push(faults.expireAfter(faults.addLatency(action.latencyMs), action.durationMs));
         await faults.apply();
-        pending.push(
-          sleep(action.durationMs).then(async () => {
-            remove();
-            await faults.apply();
-          }),
-        );
         break;
-      }
       case 'drop-connections': {
-        const remove = faults.addDrops(action.rate, executed.length % 2 === 0 ? 'after' : 'before');
+        const phase = executed.length % 2 === 0 ? 'after' : 'before';
+        pending.push(faults.expireAfter(faults.addDrops(action.rate, phase), action.durationMs));
         await faults.apply();
-        pending.push(
-          sleep(action.durationMs).then(async () => {
-            remove();
-            await faults.apply();
-          }),
-        );
         break;
       }
     }

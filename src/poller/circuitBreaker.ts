@@ -1,4 +1,5 @@
 import { Backoff, pause } from './backoff';
+import { WakeUps } from './wakeUps';
 
 export type BreakerState = 'closed' | 'open';
 
@@ -20,7 +21,7 @@ export interface CircuitBreakerOptions {
 export class CircuitBreaker {
   private consecutiveFailures = 0;
   private current: BreakerState = 'closed';
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new WakeUps();
   private probing: Promise<void> | null = null;
   private readonly stopController = new AbortController();
 
@@ -42,16 +43,8 @@ export class CircuitBreaker {
 
   /** Resolves when receiving may go on (at once when closed), or when the signal aborts. */
   whenClosed(signal?: AbortSignal): Promise<void> {
-    if (this.current === 'closed' || signal?.aborted) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        signal?.removeEventListener('abort', done);
-        this.waiters = this.waiters.filter((w) => w !== done);
-        resolve();
-      };
-      this.waiters.push(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
+    if (this.current === 'closed') return Promise.resolve();
+    return this.waiters.next(signal);
   }
 
   /** Ends probing; waiters are released by their own abort signals. */
@@ -73,9 +66,7 @@ export class CircuitBreaker {
     this.consecutiveFailures = 0;
     this.options.probeBackoff.reset();
     this.options.onStateChange?.('closed');
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.waiters.wakeAll();
   }
 
   private async probeUntilUp(): Promise<void> {

@@ -1,3 +1,5 @@
+import { WakeUps } from './wakeUps';
+
 /**
  * The bound on messages held at once (received, not yet deleted or given up). A receive loop
  * takes up to a batch of slots before it asks MNS for messages, so a slow Temporal makes the
@@ -5,7 +7,7 @@
  */
 export class InFlightSlots {
   private used = 0;
-  private waiters: (() => void)[] = [];
+  private readonly waiters = new WakeUps();
 
   constructor(readonly capacity: number) {}
 
@@ -17,15 +19,7 @@ export class InFlightSlots {
   async acquireUpTo(max: number, signal?: AbortSignal): Promise<number> {
     while (this.used >= this.capacity) {
       if (signal?.aborted) return 0;
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          signal?.removeEventListener('abort', done);
-          this.waiters = this.waiters.filter((w) => w !== done);
-          resolve();
-        };
-        this.waiters.push(done);
-        signal?.addEventListener('abort', done, { once: true });
-      });
+      await this.waiters.next(signal);
     }
     if (signal?.aborted) return 0;
     const taken = Math.min(max, this.capacity - this.used);
@@ -36,8 +30,6 @@ export class InFlightSlots {
   release(count = 1): void {
     if (count <= 0) return;
     this.used = Math.max(0, this.used - count);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.waiters.wakeAll();
   }
 }
