@@ -89,7 +89,7 @@ export async function runBacklog(
   options: { prefilled?: boolean } = {},
 ): Promise<BacklogResult> {
   if (!options.prefilled) await prefill(stack, events);
-  const observation = observeQueue(stack.queue);
+  const observation = observeQueue(stack.emulator, stack.queue);
   const child = startConsumer(cmd, label);
   try {
     const watch = watchProcess(child.pid!);
@@ -128,7 +128,7 @@ export async function runPaced(
   label: string,
   timeoutMs: number,
 ): Promise<PacedResult> {
-  const observation = observeQueue(stack.queue);
+  const observation = observeQueue(stack.emulator, stack.queue);
   const child = startConsumer(cmd, label);
   try {
     const watch = watchProcess(child.pid!);

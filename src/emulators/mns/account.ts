@@ -1,6 +1,7 @@
 /** All queues of the emulated account, plus the counters that keep ids unique across restarts. */
 import { createHash, randomBytes } from 'node:crypto';
 import { mnsError, rangeError } from './errors';
+import type { QueueObservers } from './observer';
 import { MnsQueue, type StoredMessage } from './queue';
 import { defaultQueueAttributes, sameAttributes, type QueueAttributes } from './queueAttributes';
 
@@ -41,7 +42,29 @@ export class MnsAccount {
   constructor(
     private readonly clock: () => number,
     private readonly onChange: () => void,
+    /** Absent in unit tests that never observe. */
+    private readonly observers?: QueueObservers,
   ) {}
+
+  /** Every queue shares the account's clock, change hook and observers. */
+  private newQueue(
+    name: string,
+    id: number,
+    attributes: QueueAttributes,
+    createTime: number,
+    lastModifyTime: number,
+  ): MnsQueue {
+    return new MnsQueue(
+      name,
+      id,
+      attributes,
+      createTime,
+      lastModifyTime,
+      this.clock,
+      this.onChange,
+      this.observers,
+    );
+  }
 
   getQueue(name: string): MnsQueue {
     const queue = this.queues.get(name);
@@ -59,10 +82,7 @@ export class MnsAccount {
       throw mnsError('QueueAlreadyExist');
     }
     const nowSeconds = Math.floor(this.clock() / 1000);
-    this.queues.set(
-      name,
-      new MnsQueue(name, this.nextQueueId++, attributes, nowSeconds, nowSeconds, this.clock, this.onChange),
-    );
+    this.queues.set(name, this.newQueue(name, this.nextQueueId++, attributes, nowSeconds, nowSeconds));
     this.onChange();
     return 'created';
   }
@@ -137,14 +157,12 @@ export class MnsAccount {
     this.nextSeq = snapshot.nextSeq;
     this.nextQueueId = snapshot.nextQueueId;
     for (const saved of snapshot.queues) {
-      const queue = new MnsQueue(
+      const queue = this.newQueue(
         saved.name,
         saved.id,
         { ...defaultQueueAttributes, ...saved.attributes },
         saved.createTime,
         saved.lastModifyTime,
-        this.clock,
-        this.onChange,
       );
       queue.restore(saved.messages);
       this.queues.set(saved.name, queue);

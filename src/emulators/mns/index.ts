@@ -8,12 +8,14 @@ import { createLogger, type Logger } from '../../observability/logger';
 import { MnsAccount } from './account';
 import { FaultInjector, type FaultConfig } from './faults';
 import { createMnsHttpServer } from './httpServer';
+import { QueueObservers, type QueueObserver } from './observer';
 import { SnapshotWriter } from './persistence';
 import type { QueueStats } from './queue';
 import type { Credential } from './signature';
 
 export type { FaultConfig, MnsOperation, OperationFaults } from './faults';
 export { mnsOperations } from './faults';
+export type { ObservedDelete, ObservedMessage, ObservedReceipt, QueueObserver } from './observer';
 export type { QueueStats } from './queue';
 export type { Credential } from './signature';
 
@@ -48,6 +50,12 @@ export interface MnsEmulator {
   /** Message counts of one queue (active / in flight / delayed), undefined if it does not exist. */
   queueStats(queueName: string): QueueStats | undefined;
   stats(): MnsEmulatorStats;
+  /**
+   * Calls `observer` synchronously after each send, receive and delete on `queueName` (which
+   * need not exist yet; the subscription survives a delete and re-create). Returns the
+   * unsubscribe function. Observer exceptions are logged at warn and never reach the client.
+   */
+  observe(queueName: string, observer: QueueObserver): () => void;
   /** Writes the data-dir snapshot now (no-op without dataDir). */
   flush(): Promise<void>;
   stop(): Promise<void>;
@@ -62,7 +70,8 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
 
   let writer: SnapshotWriter | undefined;
-  const account = new MnsAccount(Date.now, () => writer?.markDirty());
+  const observers = new QueueObservers(Date.now, logger);
+  const account = new MnsAccount(Date.now, () => writer?.markDirty(), observers);
   if (options.dataDir !== undefined) {
     writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
       logger.error({ err }, 'mns emulator snapshot write failed'),
@@ -105,6 +114,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     setFaults: (config) => faults.set(config),
     queueStats: (name) => account.queues.get(name)?.stats(),
     stats,
+    observe: (name, observer) => observers.observe(name, observer),
     flush: async () => {
       await writer?.flush();
     },

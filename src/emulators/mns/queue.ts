@@ -5,6 +5,7 @@
  * the semantics are testable without waiting.
  */
 import { mnsError } from './errors';
+import type { QueueObservers } from './observer';
 import type { QueueAttributes } from './queueAttributes';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receiptHandle';
 import { VisibilityHeap, type HeapEntry } from './visibilityHeap';
@@ -60,12 +61,15 @@ export class MnsQueue {
     public lastModifyTime: number,
     private readonly clock: () => number,
     private readonly onChange: () => void,
+    private readonly observers?: QueueObservers,
   ) {}
 
   add(message: StoredMessage): void {
     this.messages.set(message.seq, message);
     this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
     this.onChange();
+    // Before serving waiters, so an observer sees the send before the receive it wakes.
+    this.observers?.sent(this.name, message);
     this.serveWaiters();
   }
 
@@ -108,7 +112,10 @@ export class MnsQueue {
       this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
       received.push({ message, receiptHandle: this.handleFor(message, now) });
     }
-    if (received.length > 0) this.onChange();
+    if (received.length > 0) {
+      this.onChange();
+      this.observers?.received(this.name, received);
+    }
     return received;
   }
 
@@ -220,6 +227,7 @@ export class MnsQueue {
     const message = this.resolveHandle(handle);
     this.messages.delete(message.seq);
     this.onChange();
+    this.observers?.deleted(this.name, message);
   }
 
   /** NextVisibleTime is measured from now, not from the old deadline; the old handle dies. */

@@ -16,7 +16,9 @@ after(async () => {
 test('records enqueue and delete per message, for single and batch deletes, and nothing for stale handles', async () => {
   const workload = generateWorkload({ events: 20, videos: 5, seed: 9 });
   await prefill(stack, workload.events);
-  const observation = observeQueue(stack.queue);
+  const observation = observeQueue(stack.emulator, stack.queue);
+  // Observations are independent subscriptions: a second one sees the same deletes.
+  const alongside = observeQueue(stack.emulator, stack.queue);
   try {
     assert.equal(observation.firstReceiveAt, undefined);
     const one = (await stack.client.receiveMessage(stack.queue, 1)).body;
@@ -38,16 +40,18 @@ test('records enqueue and delete per message, for single and batch deletes, and 
       assert.ok(d.deletedAt >= d.enqueueTime);
     }
     assert.equal(observation.deletes[0]!.enqueueTime, Number(one.EnqueueTime));
+    assert.deepEqual(alongside.deletes, observation.deletes);
   } finally {
     observation.stop();
   }
-  // Stopped: deletes are no longer observed, and a second observation may start.
+  // Stopped: its deletes no longer grow, while the one still subscribed keeps counting.
+  const seen = observation.deletes.length;
   const rest = (await stack.client.batchReceiveMessage(stack.queue, 16, 1)).body;
   await stack.client.batchDeleteMessage(
     stack.queue,
     rest.map((m) => m.ReceiptHandle),
   );
-  const second = observeQueue(stack.queue);
-  second.stop();
-  assert.equal(second.deletes.length, 0);
+  alongside.stop();
+  assert.equal(observation.deletes.length, seen);
+  assert.equal(alongside.deletes.length, seen + rest.length);
 });
