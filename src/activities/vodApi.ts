@@ -53,6 +53,32 @@ export class VodApiError extends Error {
 const notFoundCodes = new Set(['InvalidVideo.NotFound', 'InvalidVideo.NoneStream', 'NoSuchResource']);
 const serverCodes = new Set(['InternalError', 'ServiceUnavailable', 'ServiceUnAvailable', 'ServiceBusy']);
 
+/**
+ * VOD codes that keep their own value in the worker's error_type metric label: the ones
+ * classified here, the client's own transport codes, throttling and credential problems.
+ * VOD can answer with any code, so every other one counts as `other`.
+ */
+export const namedVodErrorCodes: readonly string[] = [
+  ...notFoundCodes,
+  ...serverCodes,
+  'Throttling',
+  'Throttling.User',
+  'Throttling.Api',
+  'RequestTimeout',
+  'InvalidResponse',
+  'NetworkError',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'InvalidAccessKeyId.NotFound',
+  'SignatureDoesNotMatch',
+  'InvalidSecurityToken.Expired',
+  'InvalidTimeStamp.Expired',
+  'Forbidden.RAM',
+];
+
 /** Classifies whatever pop-core threw. Pure, exported for unit tests. */
 export function classifyVodError(action: string, err: unknown): VodApiError {
   if (err instanceof VodApiError) return err;

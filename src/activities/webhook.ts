@@ -23,6 +23,15 @@ export interface PublishResult {
   idempotencyKey: string;
 }
 
+/** Every ApplicationFailure type publishDocument throws (the worker's metrics name them). */
+export const webhookFailureTypes = [
+  'WebhookTimeout',
+  'WebhookUnreachable',
+  'WebhookUnavailable',
+  'WebhookRejected',
+] as const;
+type WebhookFailureType = (typeof webhookFailureTypes)[number];
+
 export const signatureHeader = 'X-Vodflow-Signature';
 export const idempotencyHeader = 'Idempotency-Key';
 
@@ -64,14 +73,18 @@ export async function publishDocument(
     await response.arrayBuffer();
   } catch (err) {
     const name = (err as Error)?.name;
+    const type: WebhookFailureType = name === 'TimeoutError' ? 'WebhookTimeout' : 'WebhookUnreachable';
     throw ApplicationFailure.create({
-      type: name === 'TimeoutError' ? 'WebhookTimeout' : 'WebhookUnreachable',
+      type,
       message: `webhook POST failed: ${(err as Error)?.message ?? String(err)}`,
     });
   }
   if (response.ok) return { delivered: true, status: response.status, idempotencyKey: input.idempotencyKey };
+  const type: WebhookFailureType = retryableStatus(response.status)
+    ? 'WebhookUnavailable'
+    : 'WebhookRejected';
   throw ApplicationFailure.create({
-    type: retryableStatus(response.status) ? 'WebhookUnavailable' : 'WebhookRejected',
+    type,
     message: `webhook answered HTTP ${response.status}`,
     nonRetryable: !retryableStatus(response.status),
   });

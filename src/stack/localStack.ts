@@ -10,6 +10,7 @@ import { createMnsClient } from '../mns/client';
 import { startHealthServer } from '../observability/healthServer';
 import type { Logger } from '../observability/logger';
 import { setupRegion, type SetupAction } from '../operations/setup';
+import { createWorkerMetrics } from '../worker/workerMetrics';
 import { startTemporalDevServer, type TemporalDevServer } from './temporalDevServer';
 import { startWebhookSink, type WebhookSink } from './webhookReceiver';
 
@@ -170,14 +171,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       },
     });
 
-    const worker = await startWorkerProcess(config, logger.child({ component: 'worker' }));
+    // As in `run`: the Node process metrics come with the poller's registry, once.
+    const worker = await startWorkerProcess(
+      config,
+      logger.child({ component: 'worker' }),
+      createWorkerMetrics({ defaultMetrics: false }),
+    );
     stops.push(() => worker.shutdown());
     const poller = await startPollerProcess(config, logger.child({ component: 'poller' }));
     stops.push(() => poller.stop());
     const health = await startHealthServer({
       host: config.http.host,
       port: config.http.port,
-      registries: [poller.poller.metrics.registry],
+      registries: [poller.poller.metrics.registry, worker.metrics.registry],
       readiness: () => poller.poller.readiness(),
     });
     stops.push(() => health.close());

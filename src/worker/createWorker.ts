@@ -1,7 +1,10 @@
 import { NativeConnection, Worker, type TLSConfig } from '@temporalio/worker';
 import { createActivities, describeWorker, type ActivityDeps } from '../activities';
+import { activityMetricsInterceptors } from './activityMetricsInterceptor';
+import { pipelineOutcomeSinks } from './pipelineOutcomeSink';
 import { installWorkerRuntime } from './runtime';
 import { workflowBundle } from './workflowBundle';
+import { createWorkerMetrics, type WorkerMetrics } from './workerMetrics';
 
 export interface WorkerOptions {
   address: string;
@@ -17,11 +20,18 @@ export interface WorkerOptions {
   activityDeps?: ActivityDeps;
   /** Extra or replacement activity implementations (a test's), merged last. */
   activities?: object;
+  /**
+   * Where activity attempts and pipeline ends are counted. Default: a registry of its own
+   * without the Node process metrics, which belong to whoever serves /metrics.
+   */
+  metrics?: WorkerMetrics;
 }
 
 export interface RunningWorker {
   worker: Worker;
   connection: NativeConnection;
+  /** metrics.registry is what a health server scrapes. */
+  metrics: WorkerMetrics;
   /** Resolves when the worker has drained and stopped. */
   done: Promise<void>;
   shutdown(): Promise<void>;
@@ -36,6 +46,7 @@ const workerTuning = {
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   installWorkerRuntime();
+  const metrics = options.metrics ?? createWorkerMetrics({ defaultMetrics: false });
   const connection = await NativeConnection.connect({
     address: options.address,
     ...(options.tls ? { tls: options.tls } : {}),
@@ -51,12 +62,15 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       ...(options.activityDeps ? createActivities(options.activityDeps) : {}),
       ...(options.activities ?? {}),
     },
+    interceptors: { activity: [activityMetricsInterceptors(metrics)] },
+    sinks: pipelineOutcomeSinks(metrics),
     ...workerTuning,
   });
   const done = worker.run().finally(() => connection.close());
   return {
     worker,
     connection,
+    metrics,
     done,
     async shutdown() {
       if (worker.getState() === 'RUNNING') worker.shutdown();

@@ -9,6 +9,8 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({
     workflowsPath: require.resolve('../workflows'),
+    // Reports each run's end to the worker's metrics through a sink (src/workflows/pipelineOutcomeInterceptor.ts).
+    workflowInterceptorModules: [require.resolve('../workflows/pipelineOutcomeInterceptor')],
     logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
   });
   return bundle;

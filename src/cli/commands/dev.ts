@@ -33,7 +33,11 @@ export function withStackOptions(command: Command): Command {
       'local webhook receiver port (when VODFLOW_WEBHOOK_URL is unset)',
       String(defaultLocalPorts.webhook),
     )
-    .option('--metrics-port <port>', 'poller metrics and health port', String(defaultLocalPorts.metrics))
+    .option(
+      '--metrics-port <port>',
+      'metrics (poller and worker) and health port',
+      String(defaultLocalPorts.metrics),
+    )
     .option('--time-scale <x>', 'simulated VOD timeline: 1 ≈ 2–5 s per video', '1');
 }
 
@@ -68,7 +72,7 @@ export function describeStack(stack: LocalStack): string {
     `MNS emulator      ${stack.mns.endpoint}  (queue ${stack.queueUrl}, dead letters ${stack.queueUrl}-dlq)`,
     `VOD emulator      ${stack.vod.endpoint}  (admin ${stack.vodAdminUrl})`,
     `Webhook           ${stack.webhookUrl}${stack.webhook ? '  (local receiver)' : ''}`,
-    `Poller metrics    ${stack.metricsUrl}`,
+    `Metrics           ${stack.metricsUrl}`,
     `Credentials       ${localCredentials.accessKeyId} / ${localCredentials.accessKeySecret}  (local only)`,
     `Setup             ${stack.setup.map((a) => `${a.subject}: ${a.outcome}`).join('; ')}`,
   ].join('\n');

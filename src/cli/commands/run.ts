@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { startHealthServer } from '../../observability/healthServer';
 import { createLogger } from '../../observability/logger';
+import { createWorkerMetrics } from '../../worker/workerMetrics';
 import { configOrExit, stopOnSignals } from './lifecycle';
 import { startPollerProcess } from './poller';
 import { startWorkerProcess } from './worker';
@@ -13,12 +14,17 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('run', opts.config);
       const logger = createLogger('vodflow', config.logLevel);
-      const worker = await startWorkerProcess(config, logger.child({ component: 'worker' }));
+      // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
+      const worker = await startWorkerProcess(
+        config,
+        logger.child({ component: 'worker' }),
+        createWorkerMetrics({ defaultMetrics: false }),
+      );
       const poller = await startPollerProcess(config, logger.child({ component: 'poller' }));
       const health = await startHealthServer({
         host: config.http.host,
         port: config.http.port,
-        registries: [poller.poller.metrics.registry],
+        registries: [poller.poller.metrics.registry, worker.metrics.registry],
         readiness: () => {
           if (worker.worker.getState() !== 'RUNNING')
             return { ready: false, reason: `worker ${worker.worker.getState()}` };

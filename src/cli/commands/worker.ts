@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../../observability/logger';
 import { activityDeps } from '../../activities/config';
 import { temporalTls } from '../../poller/temporalConnection';
 import { startWorker, type RunningWorker } from '../../worker/createWorker';
+import { createWorkerMetrics, type WorkerMetrics } from '../../worker/workerMetrics';
 import { configOrExit, stopOnSignals } from './lifecycle';
 
 export function registerWorkerCommand(program: Command): void {
@@ -15,11 +16,12 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('worker', opts.config);
       const logger = createLogger('worker', config.logLevel);
-      const worker = await startWorkerProcess(config, logger);
+      // The only registry this process serves, so it carries the Node process metrics.
+      const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));
       const health = await startHealthServer({
         host: config.http.host,
         port: config.http.port,
-        registries: [],
+        registries: [worker.metrics.registry],
         readiness: () =>
           worker.worker.getState() === 'RUNNING'
             ? { ready: true }
@@ -40,7 +42,11 @@ export function registerWorkerCommand(program: Command): void {
     });
 }
 
-export async function startWorkerProcess(config: VodflowConfig, logger: Logger): Promise<RunningWorker> {
+export async function startWorkerProcess(
+  config: VodflowConfig,
+  logger: Logger,
+  metrics: WorkerMetrics,
+): Promise<RunningWorker> {
   const tls = temporalTls(config.temporal);
   const worker = await startWorker({
     address: config.temporal.address,
@@ -49,6 +55,7 @@ export async function startWorkerProcess(config: VodflowConfig, logger: Logger):
     ...(tls ? { tls } : {}),
     ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
     activityDeps: activityDeps(config),
+    metrics,
   });
   logger.info(
     {

@@ -12,6 +12,7 @@ import { startLocalStack, type LocalStack } from '../../../src/stack/localStack'
 import { waitForSettlement } from '../../../src/stack/settlement';
 import { videoWorkflowId } from '../../../src/workflows/definitions';
 import { runCli } from '../../harness/cli';
+import { metricNames, sampleValue } from '../../harness/prometheus';
 
 const chromiumPath = process.env.VODFLOW_CHROMIUM ?? '/usr/bin/chromium';
 let stack: LocalStack;
@@ -91,6 +92,27 @@ test('setup wired the callback and both queues; `vodflow simulate` uploads into 
   // Nothing left behind in the queue, nothing dead-lettered.
   assert.equal(stack.mns.queueStats('vod-events')?.total, 0);
   assert.equal(stack.mns.queueStats('vod-events-dlq')?.total, 0);
+});
+
+test("one /metrics serves the poller's and the worker's metrics, the process metrics once", async () => {
+  assert.ok(mediaIds.length > 0, 'the previous test uploads the videos');
+  const text = await (await fetch(stack.metricsUrl)).text();
+  const names = metricNames(text);
+  assert.deepEqual(
+    names.filter((name, i) => names.indexOf(name) !== i),
+    [],
+    'no metric name twice',
+  );
+  assert.ok(names.includes('vodflow_process_cpu_user_seconds_total'));
+  assert.ok(sampleValue(text, 'vodflow_poller_messages_received_total') > 0);
+  assert.equal(
+    sampleValue(text, 'vodflow_worker_activity_executions_total', {
+      activity: 'publishVideoReady',
+      outcome: 'completed',
+    }),
+    mediaIds.length,
+    'one accepted publication per video',
+  );
 });
 
 test('the Temporal Web UI lists the videos by stage and status (headless Chromium)', async (t) => {

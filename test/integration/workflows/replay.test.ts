@@ -6,7 +6,9 @@ import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { Worker } from '@temporalio/worker';
 import { repoRoot } from '../../../src/stack/paths';
+import { pipelineOutcomeSinks } from '../../../src/worker/pipelineOutcomeSink';
 import { workflowBundle } from '../../../src/worker/workflowBundle';
+import { createWorkerMetrics } from '../../../src/worker/workerMetrics';
 
 // Histories recorded from real runs (VODFLOW_RECORD_HISTORIES=1 with videoPipeline.test.ts)
 // replayed against the current workflow code: a change that would break workflows already
@@ -46,8 +48,10 @@ test('recorded videoPipeline histories replay against the current workflow bundl
   );
   const failures: string[] = [];
   let replayed = 0;
+  // The bundle's outcome interceptor calls its sink; a replay must never count an end again.
+  const metrics = createWorkerMetrics({ defaultMetrics: false });
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: await workflowBundle() },
+    { workflowBundle: await workflowBundle(), sinks: pipelineOutcomeSinks(metrics) },
     histories,
   )) {
     replayed += 1;
@@ -55,4 +59,5 @@ test('recorded videoPipeline histories replay against the current workflow bundl
   }
   assert.equal(replayed, files.length);
   assert.deepEqual(failures, []);
+  assert.deepEqual((await metrics.pipelinesFinished.get()).values, []);
 });

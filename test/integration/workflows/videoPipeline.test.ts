@@ -4,7 +4,12 @@ import type { VideoReadyDocument } from '../../../src/workflows/steps';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/workflows/searchAttributes';
 import type { VideoPipelineResult } from '../../../src/workflows/videoPipeline';
 import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startHealthServer } from '../../../src/observability/healthServer';
+import { startWorker } from '../../../src/worker/createWorker';
+import { createWorkerMetrics } from '../../../src/worker/workerMetrics';
+import { sampleValue } from '../../harness/prometheus';
 import { uniqueName } from '../../harness/temporal';
+import { startWebhookSink } from '../../harness/webhookSink';
 import {
   baseChangeEvent,
   deleteEvent,
@@ -23,6 +28,7 @@ import {
   queryState,
   recordHistory,
   startPipelineTestEnv,
+  webhookSecret,
   type PipelineTestEnv,
 } from './pipelineHarness';
 
@@ -326,4 +332,83 @@ test('a re-transcode after completion reruns only the steps whose inputs changed
   };
   assert.equal(state.steps.fetchPlayInfo?.version, 't2');
   assert.notEqual(state.steps.fetchPlayInfo?.atMs, playInfoAt);
+});
+
+test('the worker counts activity attempts and pipeline ends, scraped from /metrics', async () => {
+  // A worker of its own (own task queue, sink and registry) on the shared server: exact counts.
+  const sink = await startWebhookSink(webhookSecret);
+  const metrics = createWorkerMetrics({ defaultMetrics: false });
+  const taskQueue = uniqueName('metrics');
+  const worker = await startWorker({
+    address: t.env.server.address,
+    namespace: t.env.server.namespace,
+    taskQueue,
+    activityDeps: {
+      vod: { credentials, endpoint: vod.endpoint, timeoutMs: 5_000 },
+      webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 },
+    },
+    metrics,
+  });
+  const health = await startHealthServer({
+    host: '127.0.0.1',
+    port: 0,
+    registries: [worker.metrics.registry],
+    readiness: () => ({ ready: true }),
+  });
+  const mine: PipelineTestEnv = { ...t, sink, worker, taskQueue };
+  const scrape = async () => (await fetch(`http://127.0.0.1:${health.port}/metrics`)).text();
+  try {
+    // All stages: fetchPlayInfo once; the first publication is refused with 503, the retry accepted.
+    const id = await vod.seedVideo({ stage: 'transcoded', streams: 1 });
+    const options = { lingerAfterCompletionMs: 300 };
+    sink.failNext(1, 503);
+    await deliver(mine, id, uploadEvent(id), options);
+    await deliver(mine, id, snapshotEvent(id, [snapshotInfo('c')]), options);
+    const handle = await deliver(mine, id, transcodeEvent(id, [stream('ld')]), options);
+    assert.equal(((await handle.result()) as VideoPipelineResult).status, 'completed');
+    // Upload only, and a receiver that refuses the document for good (400): no retry, the run fails.
+    const rejectedId = videoId();
+    sink.failNext(1, 400);
+    const rejected = await deliver(mine, rejectedId, uploadEvent(rejectedId), {
+      requiredStages: ['upload'],
+      lingerAfterCompletionMs: 300,
+    });
+    assert.equal(((await rejected.result()) as VideoPipelineResult).status, 'failed');
+    assert.deepEqual(
+      sink.deliveries.map((d) => d.status),
+      [503, 200, 400],
+    );
+    // A query on a closed run replays its whole history on this worker: its end must not count twice.
+    assert.equal((await queryState(mine, id)).status, 'completed');
+
+    // The sink call runs as the final task completes, which can trail result() by a moment.
+    const text = await eventually(
+      'both pipeline ends counted',
+      scrape,
+      (body) => sampleValue(body, 'vodflow_pipelines_finished_total', { status: 'failed' }) === 1,
+    );
+    const executions = (activity: string, outcome: string, errorType: string) =>
+      sampleValue(text, 'vodflow_worker_activity_executions_total', {
+        activity,
+        outcome,
+        error_type: errorType,
+      });
+    assert.equal(executions('fetchPlayInfo', 'completed', 'none'), 1);
+    assert.equal(executions('publishVideoReady', 'completed', 'none'), 1);
+    assert.equal(executions('publishVideoReady', 'failed_retryable', 'WebhookUnavailable'), 1);
+    assert.equal(executions('publishVideoReady', 'failed_non_retryable', 'WebhookRejected'), 1);
+    const attempts = (activity: string) =>
+      sampleValue(text, 'vodflow_worker_activity_duration_seconds_count', { activity });
+    assert.equal(attempts('fetchPlayInfo'), 1);
+    assert.equal(attempts('publishVideoReady'), 3);
+    assert.equal(attempts('reconcileVideo'), 0, 'no stage was overdue');
+    assert.equal(sampleValue(text, 'vodflow_pipelines_finished_total', { status: 'completed' }), 1);
+    assert.equal(sampleValue(text, 'vodflow_pipelines_finished_total', { status: 'stalled' }), 0);
+    assert.ok(!text.includes(id) && !text.includes(rejectedId), 'no media id in any label');
+    assert.ok(!text.includes('HTTP 503'), 'no failure message in any label');
+  } finally {
+    await health.close();
+    await worker.shutdown();
+    await sink.close();
+  }
 });
