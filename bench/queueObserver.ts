@@ -11,6 +11,8 @@ export type DeleteRecord = ObservedDelete;
 
 export interface QueueObservation {
   deletes: DeleteRecord[];
+  /** Date.now() when each message was first handed to a consumer, by message id. */
+  firstReceived: ReadonlyMap<string, number>;
   /** Date.now() of the first message handed out by a receive; undefined before. */
   readonly firstReceiveAt: number | undefined;
   /** Resolves once `count` deletes were seen on the queue (checked after each delete). */
@@ -21,10 +23,13 @@ export interface QueueObservation {
 export function observeQueue(emulator: MnsEmulator, queueName: string): QueueObservation {
   const deletes: DeleteRecord[] = [];
   let firstReceiveAt: number | undefined;
+  const firstReceived = new Map<string, number>();
   let waiter: { count: number; resolve: () => void } | undefined;
   const stop = emulator.observe(queueName, {
-    received() {
-      firstReceiveAt ??= Date.now();
+    received(_queue, messages) {
+      const now = Date.now();
+      firstReceiveAt ??= now;
+      for (const m of messages) if (!firstReceived.has(m.messageId)) firstReceived.set(m.messageId, now);
     },
     deleted(_queue, record) {
       deletes.push(record);
@@ -37,6 +42,7 @@ export function observeQueue(emulator: MnsEmulator, queueName: string): QueueObs
   });
   return {
     deletes,
+    firstReceived,
     get firstReceiveAt() {
       return firstReceiveAt;
     },

@@ -99,7 +99,10 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
       : []),
     '',
     `Latency percentiles leave out ${n(c.poller_paced?.warmup_events)} warm-up events (the first seconds after the poller starts); ` +
-      `with them: p50 / p95 / p99 = ${n(c.poller_paced?.latency_with_warmup.p50_ms)} / ${n(c.poller_paced?.latency_with_warmup.p95_ms)} / ${n(c.poller_paced?.latency_with_warmup.p99_ms)} ms.`,
+      `with them: p50 / p95 / p99 = ${n(c.poller_paced?.latency_with_warmup.p50_ms)} / ${n(c.poller_paced?.latency_with_warmup.p95_ms)} / ${n(c.poller_paced?.latency_with_warmup.p99_ms)} ms. ` +
+      `Where the time goes, seen from the broker: waiting in the queue (enqueue → first handed out) p50 / p99 = ` +
+      `${n(c.poller_paced?.queued?.p50_ms)} / ${n(c.poller_paced?.queued?.p99_ms)} ms; inside the poller (handed out → deleted) ` +
+      `${n(c.poller_paced?.in_consumer?.p50_ms)} / ${n(c.poller_paced?.in_consumer?.p99_ms)} ms.`,
     '',
     `Worker: from a video's last required event (signal accepted) to its downstream webhook arriving: ` +
       (r.worker

@@ -84,8 +84,24 @@ async function pollerCommand(
       VODFLOW_HTTP_HOST: '127.0.0.1',
       VODFLOW_HTTP_PORT: String(await freePort()),
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+      ...pollerTuningEnv(),
     },
   };
+}
+
+/** BENCH_POLLER_ENV="VODFLOW_RECEIVE_LOOPS=4,VODFLOW_BATCH_SIZE=8": poller settings to try, on every poller run. */
+function pollerTuningEnv(): Record<string, string> {
+  const raw = process.env.BENCH_POLLER_ENV ?? '';
+  const entries = raw
+    .split(',')
+    .filter((e) => e.trim() !== '')
+    .map((entry) => {
+      const [key, ...value] = entry.split('=');
+      if (!key?.startsWith('VODFLOW_') || value.length === 0)
+        throw new Error(`BENCH_POLLER_ENV entry "${entry}" must be VODFLOW_NAME=VALUE`);
+      return [key.trim(), value.join('=').trim()] as const;
+    });
+  return Object.fromEntries(entries);
 }
 
 function naiveCommand(server: TemporalDevServer, mns: MnsStack): ConsumerCommand {
@@ -275,7 +291,8 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.latency.rate_events_per_s = paced.rate_events_per_s;
     results.latency.with_warmup_p99_ms = paced.latency_with_warmup.p99_ms;
     log(
-      `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms)`,
+      `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms); ` +
+        `queued p99 ${paced.queued.p99_ms} ms, in the poller p99 ${paced.in_consumer.p99_ms} ms`,
     );
     noteLoad('latency');
   }

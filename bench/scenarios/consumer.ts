@@ -47,6 +47,12 @@ export interface PacedResult extends ConsumerUsage {
   latency: LatencySummary;
   /** Every message, warm-up included: what a freshly started poller shows. */
   latency_with_warmup: LatencySummary;
+  /**
+   * The steady-state latency split where the broker sees it: enqueue → first handed to the
+   * consumer (waiting in the queue), and first handed out → deleted (inside the consumer).
+   */
+  queued: LatencySummary;
+  in_consumer: LatencySummary;
 }
 
 function startConsumer(cmd: ConsumerCommand, logLabel: string): ChildProcess {
@@ -148,13 +154,18 @@ export async function runPaced(
     // The broker's enqueue order is the send order; the warm-up is the first warmupEvents of it.
     const byEnqueue = [...observation.deletes].sort((a, b) => a.enqueueTime - b.enqueueTime);
     const latencies = (list: typeof byEnqueue) => list.map((d) => d.deletedAt - d.enqueueTime);
+    const steady = byEnqueue.slice(warmupEvents);
+    const receivedAt = (d: (typeof byEnqueue)[number]) =>
+      observation.firstReceived.get(d.messageId) ?? d.deletedAt;
     return {
       events: observation.deletes.length - Math.min(warmupEvents, observation.deletes.length),
       warmup_events: warmupEvents,
       rate_events_per_s: Math.round(ratePerS * 10) / 10,
       delivered_events_per_s: eventsPerSecond(observation.deletes.length, (lastDelete - started) / 1000),
-      latency: summarizeLatency(latencies(byEnqueue.slice(warmupEvents))),
+      latency: summarizeLatency(latencies(steady)),
       latency_with_warmup: summarizeLatency(latencies(byEnqueue)),
+      queued: summarizeLatency(steady.map((d) => receivedAt(d) - d.enqueueTime)),
+      in_consumer: summarizeLatency(steady.map((d) => d.deletedAt - receivedAt(d))),
       cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
       cpu_cores: Math.round(usage.cpuCores * 100) / 100,
       peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
