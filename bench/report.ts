@@ -4,6 +4,7 @@
  * hand-written and the figures always come from one run).
  */
 import { readFile, writeFile } from 'node:fs/promises';
+import * as prettier from 'prettier';
 import path from 'node:path';
 import { formatTable } from '../src/cli/progress';
 import type { BenchResults } from './results';
@@ -158,5 +159,8 @@ export async function updateBenchmarksDoc(
     path.resolve(path.dirname(docPath), '..', chartFromRoot),
   );
   const section = `${startMarker}\n\n${renderResultsMarkdown(r, chartPath)}\n\n${endMarker}`;
-  await writeFile(docPath, doc.slice(0, start) + section + doc.slice(end + endMarker.length));
+  const text = doc.slice(0, start) + section + doc.slice(end + endMarker.length);
+  // Formatted as the repository's `prettier --check` wants it, so a bench run leaves `npm test` green.
+  const options = await prettier.resolveConfig(docPath);
+  await writeFile(docPath, await prettier.format(text, { ...options, filepath: docPath }));
 }

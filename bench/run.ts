@@ -244,7 +244,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   }
 
   if (want('heapcap')) {
-    // bin/vodflow caps the poller's old space (64 MB): V8 otherwise sizes it for throughput,
+    // bin/vodflow caps the poller's old space (128 MB): V8 otherwise sizes it for throughput,
     // not footprint, and most of the RSS is garbage awaiting a major GC. The same run with
     // another cap (default 4096 MB, i.e. uncapped) shows what the cap costs and saves.
     const nodeOptions = `--max-old-space-size=${config.heapCapMb}`;
