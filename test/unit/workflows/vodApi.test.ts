@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { classifyVodError, definedParams, vodEndpoint } from '../../../src/activities/vodApi';
 import { vodFailure } from '../../../src/activities/vodFailure';
 import { retryableStatus, webhookSignature } from '../../../src/activities/webhook';
@@ -41,13 +41,21 @@ test('VOD errors are classified: throttling, 5xx, timeouts and network retry; No
   }
 });
 
-test('a VOD failure keeps its code as the Temporal failure type; GetPlayInfo retries IllegalStatus', () => {
+test('a VOD failure keeps its code as the Temporal failure type; GetPlayInfo retries IllegalStatus as benign', () => {
   const notReady = classifyVodError('GetPlayInfo', popCoreError('Forbidden.IllegalStatus'));
   assert.equal(vodFailure(notReady).nonRetryable, true);
   const forPlayInfo = vodFailure(notReady, playInfoNotReadyCodes);
   assert.ok(forPlayInfo instanceof ApplicationFailure);
   assert.equal(forPlayInfo.type, 'Forbidden.IllegalStatus');
   assert.equal(forPlayInfo.nonRetryable, false);
+  // An expected wait, not an error: the SDK logs benign failures at debug.
+  assert.equal(forPlayInfo.category, ApplicationFailureCategory.BENIGN);
+  const throttled = vodFailure(
+    classifyVodError('GetPlayInfo', popCoreError('Throttling.User')),
+    playInfoNotReadyCodes,
+  );
+  assert.equal(throttled.nonRetryable, false);
+  assert.equal(throttled.category, undefined, 'throttling is retried but still worth a warning');
 });
 
 test('undefined, null and empty parameters are dropped before pop-core stringifies them', () => {
