@@ -7,7 +7,7 @@ import type { QueueMessage, VisibilityLease } from './queueTransport';
  */
 export class Lease {
   receiptHandle: string;
-  /** Epoch ms (server clock). */
+  /** Epoch ms on this host's clock. */
   visibleUntil: number;
   /** Set once the message is being deleted or dead-lettered: no extension starts after it. */
   settling = false;
@@ -17,12 +17,12 @@ export class Lease {
 
   constructor(readonly message: QueueMessage) {
     this.receiptHandle = message.receiptHandle;
-    this.visibleUntil = message.nextVisibleTime;
+    this.visibleUntil = message.leaseEndsAt;
   }
 
   renewed(next: VisibilityLease): void {
     this.receiptHandle = next.receiptHandle;
-    this.visibleUntil = next.nextVisibleTime;
+    this.visibleUntil = next.leaseEndsAt;
   }
 
   /** The handle to settle with, after any extension in progress has swapped it. */

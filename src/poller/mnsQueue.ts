@@ -8,6 +8,7 @@ import {
 import type { AlibabaCredentials } from '../config';
 import type { QueueSpec } from '../config/queueSpec';
 import type { DeleteFailure, QueueMessage, QueueTransport, VisibilityLease } from './queueTransport';
+import { ServerClock } from './serverClock';
 
 export interface MnsQueueOptions {
   spec: QueueSpec;
@@ -35,6 +36,8 @@ export function createMnsQueue(options: MnsQueueOptions): QueueTransport {
 }
 
 class MnsQueue implements QueueTransport {
+  private readonly clock = new ServerClock();
+
   constructor(
     private readonly spec: QueueSpec,
     private readonly receiver: MnsClient,
@@ -44,11 +47,14 @@ class MnsQueue implements QueueTransport {
   async receive(max: number, waitSeconds: number): Promise<QueueMessage[]> {
     try {
       const response = await this.receiver.batchReceiveMessage(this.spec.queue, max, waitSeconds);
+      const answeredAt = Date.now();
       assertMnsStatus('BatchReceiveMessage', response, [200]);
       // xml2js may hand back a lone element instead of a one-element list.
       const body: ReceivedMessage[] | ReceivedMessage | undefined = response.body;
-      const list = body === undefined ? [] : Array.isArray(body) ? body : [body];
-      return list.map(toQueueMessage);
+      const list = (body === undefined ? [] : Array.isArray(body) ? body : [body]).map(fromMns);
+      for (const m of list)
+        if (m.dequeueCount === 1) this.clock.observeHandout(m.firstDequeueTime, answeredAt);
+      return list.map((m) => ({ ...m, leaseEndsAt: this.clock.toLocal(m.nextVisibleTime) }));
     } catch (err) {
       if (classifyMnsError(err).kind === 'message-not-exist') return [];
       throw err;
@@ -73,6 +79,7 @@ class MnsQueue implements QueueTransport {
   }
 
   async changeVisibility(receiptHandle: string, visibilityTimeoutSeconds: number): Promise<VisibilityLease> {
+    const askedAt = Date.now();
     const response = await this.client.changeMessageVisibility(
       this.spec.queue,
       receiptHandle,
@@ -82,6 +89,8 @@ class MnsQueue implements QueueTransport {
     return {
       receiptHandle: response.body.ReceiptHandle,
       nextVisibleTime: Number(response.body.NextVisibleTime),
+      // MNS started the new timeout after we asked, whatever its clock says.
+      leaseEndsAt: askedAt + visibilityTimeoutSeconds * 1000,
     };
   }
 
@@ -100,7 +109,7 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
-function toQueueMessage(m: ReceivedMessage): QueueMessage {
+function fromMns(m: ReceivedMessage): Omit<QueueMessage, 'leaseEndsAt'> {
   return {
     messageId: String(m.MessageId),
     receiptHandle: String(m.ReceiptHandle),

@@ -10,8 +10,10 @@ export interface QueueMessage {
   bodyMd5: string;
   /** Epoch ms. */
   enqueueTime: number;
-  /** Epoch ms (server clock): the lease ends here unless extended. */
+  /** Epoch ms (MNS's clock): the lease ends here unless extended. */
   nextVisibleTime: number;
+  /** The same instant on this host's clock (serverClock.ts): what lease timing uses. */
+  leaseEndsAt: number;
   firstDequeueTime: number;
   dequeueCount: number;
   priority: number;
@@ -25,7 +27,10 @@ export interface DeleteFailure {
 
 export interface VisibilityLease {
   receiptHandle: string;
+  /** Epoch ms (MNS's clock). */
   nextVisibleTime: number;
+  /** When the new lease ends on this host's clock, never later than it really does. */
+  leaseEndsAt: number;
 }
 
 export interface QueueTransport {

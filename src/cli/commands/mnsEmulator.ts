@@ -13,6 +13,7 @@ interface MnsEmulatorCliOptions {
   dataDir?: string;
   admin?: boolean;
   faults?: string;
+  clockSkewMs?: string;
 }
 
 export function registerMnsEmulatorCommand(program: Command): void {
@@ -27,10 +28,16 @@ export function registerMnsEmulatorCommand(program: Command): void {
     .option('--data-dir <dir>', 'keep queues and messages in this directory across restarts')
     .option('--admin', 'serve the unsigned /__admin/faults and /__admin/stats endpoints')
     .option('--faults <json>', 'initial fault config, e.g. \'{"DeleteMessage":{"errorRate":0.1}}\'')
+    .option(
+      '--clock-skew-ms <ms>',
+      "run the emulator's clock this far ahead of the host's (negative: behind)",
+    )
     .action(async (opts: MnsEmulatorCliOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new Error(`invalid --port: ${opts.port}`);
+      const clockSkewMs = Number(opts.clockSkewMs ?? 0);
+      if (!Number.isInteger(clockSkewMs)) throw new Error(`invalid --clock-skew-ms: ${opts.clockSkewMs}`);
       const faults: FaultConfig | undefined =
         opts.faults !== undefined ? validateFaultConfig(JSON.parse(opts.faults)) : undefined;
       const logger = createLogger('mns-emulator');
@@ -42,6 +49,7 @@ export function registerMnsEmulatorCommand(program: Command): void {
         ...(opts.dataDir !== undefined ? { dataDir: opts.dataDir } : {}),
         ...(faults !== undefined ? { faults } : {}),
         admin: opts.admin ?? false,
+        clockSkewMs,
         logger,
       });
       // One JSON line on stdout so scripts can pick up the endpoint (useful with --port 0).

@@ -26,6 +26,8 @@ export const adminPrefix = '/__admin/';
 
 export interface HttpServerOptions {
   account: MnsAccount;
+  /** The emulator's clock (the signature's Date window is checked against it). */
+  clock: () => number;
   secrets: ReadonlyMap<string, string>;
   faults: FaultInjector;
   admin: boolean;
@@ -87,7 +89,7 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
     }
     let operation: MnsOperation | undefined;
     try {
-      authenticate(method, rawTarget, req.headers, options.secrets, Date.now());
+      authenticate(method, rawTarget, req.headers, options.secrets, options.clock());
       if (tooLarge) throw mnsError('MalformedXML');
       const q = rawTarget.indexOf('?');
       const request: MnsRequest = {

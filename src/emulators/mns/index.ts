@@ -31,6 +31,12 @@ export interface MnsEmulatorOptions {
   /** Write-behind interval for `dataDir`; default 200 ms. */
   flushIntervalMs?: number;
   faults?: FaultConfig;
+  /**
+   * The emulator's clock runs this far ahead of the host's (negative: behind). Every time it
+   * stamps and checks (EnqueueTime, NextVisibleTime, the signature's Date window) uses it, so
+   * a consumer can be tested against an MNS whose clock differs from its own. Default 0.
+   */
+  clockSkewMs?: number;
   /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
   admin?: boolean;
   logger?: Logger;
@@ -70,8 +76,10 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
 
   let writer: SnapshotWriter | undefined;
-  const observers = new QueueObservers(Date.now, logger);
-  const account = new MnsAccount(Date.now, () => writer?.markDirty(), observers);
+  const skew = options.clockSkewMs ?? 0;
+  const clock = skew === 0 ? Date.now : () => Date.now() + skew;
+  const observers = new QueueObservers(clock, logger);
+  const account = new MnsAccount(clock, () => writer?.markDirty(), observers);
   if (options.dataDir !== undefined) {
     writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
       logger.error({ err }, 'mns emulator snapshot write failed'),
@@ -88,6 +96,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
   let endpoint = '';
   const server = createMnsHttpServer({
     account,
+    clock,
     secrets,
     faults,
     admin: options.admin ?? false,

@@ -11,7 +11,19 @@ import type { QueueTransport } from '../../../src/poller/queueTransport';
 import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
 import { videoWorkflowId, pipelineStateQuery } from '../../../src/workflows/definitions';
 import type { PipelineView } from '../../../src/workflows/videoPipeline';
-import { credentials, newVideoId, observingSignals, PollerStack, uploadBody, waitFor } from './pollerStack';
+import { startMnsEmulator } from '../../../src/emulators/mns';
+import { createMnsClient } from '../../../src/mns/client';
+import { createLogger } from '../../../src/observability/logger';
+import { escapeXml } from '../../../src/poller/mnsQueue';
+import {
+  credentials,
+  newVideoId,
+  observingSignals,
+  PollerStack,
+  region,
+  uploadBody,
+  waitFor,
+} from './pollerStack';
 
 const stack = new PollerStack();
 before(async () => {
@@ -172,22 +184,23 @@ test('invalid, id-less and too-often-received messages go to the dead-letter que
   assert.ok(decode(byId.get(poison)!.body).ok, 'the original body is kept verbatim');
 });
 
+const slowTuning = { visibilityTimeoutSeconds: 2, visibilityExtendBeforeSeconds: 1, signalTimeoutMs: 10_000 };
+/** Each signal takes 5 s: longer than the 2 s visibility timeout of the queues these tests use. */
+const slowSignals = {
+  signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
+    signal: async (input: never) => {
+      await sleep(5_000);
+      return real.signal(input);
+    },
+  }),
+} as never;
+
 test('visibility extension keeps a slow signal from being handled twice by two pollers', async () => {
   const queue = await stack.queue('it-slow', 2);
   const video = newVideoId();
   const messageId = await stack.send(queue, uploadBody(video, 1));
-  const tuning = { visibilityTimeoutSeconds: 2, visibilityExtendBeforeSeconds: 1, signalTimeoutMs: 10_000 };
-  // The signal takes longer than the queue's visibility timeout (2 s).
-  const slow = {
-    signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
-      signal: async (input: never) => {
-        await sleep(5_000);
-        return real.signal(input);
-      },
-    }),
-  } as never;
-  const first = await stack.poller(stack.config([queue], tuning), slow);
-  const second = await stack.poller(stack.config([queue], tuning), slow);
+  const first = await stack.poller(stack.config([queue], slowTuning), slowSignals);
+  const second = await stack.poller(stack.config([queue], slowTuning), slowSignals);
   await waitFor('queue drained', () => stack.remaining(queue) === 0);
   const received =
     (await total(first.metrics.received, { queue: queue.queue })) +
@@ -200,6 +213,34 @@ test('visibility extension keeps a slow signal from being handled twice by two p
   const extended =
     (await total(first.metrics.visibilityExtended)) + (await total(second.metrics.visibilityExtended));
   assert.ok(extended >= 2, `extended ${extended} times`);
+});
+
+test("visibility extension keeps its timing when MNS's clock is a minute ahead of or behind the host's", async () => {
+  for (const skew of [60_000, -60_000]) {
+    const mns = await startMnsEmulator({
+      credentials: [credentials],
+      logger: createLogger('mns', 'warn'),
+      clockSkewMs: skew,
+    });
+    stack.onTeardown(() => mns.stop());
+    const sdk = createMnsClient({ endpoint: mns.endpoint, ...credentials, timeoutMs: 10_000 });
+    const name = skew > 0 ? 'it-mns-ahead' : 'it-mns-behind';
+    await sdk.createQueue(name, { VisibilityTimeout: 2 });
+    await sdk.createQueue(`${name}-dlq`, {});
+    const queue: QueueSpec = { region, endpoint: mns.endpoint, queue: name, deadLetterQueue: `${name}-dlq` };
+    const video = newVideoId();
+    await sdk.sendMessage(name, { MessageBody: escapeXml(uploadBody(video, 1)) });
+    const poller = await stack.poller(stack.config([queue], slowTuning), slowSignals);
+    await waitFor('queue drained', () => mns.queueStats(name)?.total === 0);
+    // Ahead: a lease read on MNS's clock looks a minute longer, is never extended, and the
+    // message comes back to the other receive loop. Behind: it looks over already and is
+    // extended on every scan (every 250 ms).
+    assert.equal(await total(poller.metrics.received, { queue: name }), 1, `skew ${skew}: received once`);
+    const extended = await total(poller.metrics.visibilityExtended);
+    assert.ok(extended >= 2 && extended <= 8, `skew ${skew}: extended ${extended} times in ~5 s`);
+    assert.equal(await total(poller.metrics.deleted, { queue: name, result: 'deleted' }), 1);
+    await stack.stopPollers();
+  }
 });
 
 test('two pollers share one queue, and one poller serves two regional queues', async () => {

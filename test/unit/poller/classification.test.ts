@@ -34,6 +34,7 @@ const base = {
   bodyMd5: 'ABC',
   enqueueTime: 1,
   nextVisibleTime: 2,
+  leaseEndsAt: 2,
   firstDequeueTime: 1,
   dequeueCount: 11,
   priority: 8,

@@ -10,6 +10,7 @@ import type {
   VisibilityLease,
 } from '../../../src/poller/queueTransport';
 import { VisibilityExtender } from '../../../src/poller/visibilityExtender';
+import { ServerClock } from '../../../src/poller/serverClock';
 
 /** Records calls and answers as MNS would for the handles it knows; a port double for pure logic. */
 class RecordingQueue implements QueueTransport {
@@ -49,7 +50,11 @@ class RecordingQueue implements QueueTransport {
     this.counter += 1;
     const next = `${handle}~${this.counter}`;
     this.live.add(next);
-    return { receiptHandle: next, nextVisibleTime: 1_000_000 + seconds * 1000 };
+    return {
+      receiptHandle: next,
+      nextVisibleTime: 1_000_000 + seconds * 1000,
+      leaseEndsAt: 1_000_000 + seconds * 1000,
+    };
   }
   sendDeadLetter(): Promise<string> {
     return Promise.resolve('dlq-id');
@@ -64,6 +69,7 @@ function message(handle: string, nextVisibleTime = 100_000): QueueMessage {
     bodyMd5: '',
     enqueueTime: 0,
     nextVisibleTime,
+    leaseEndsAt: nextVisibleTime,
     firstDequeueTime: 0,
     dequeueCount: 1,
     priority: 8,
@@ -171,4 +177,18 @@ test('extension renews leases near their end, and a delete waits for it and uses
   assert.deepEqual(lost, ['id-far']);
   extender.stop();
   extender2.stop();
+});
+
+test("MNS's clock is moved onto the host's: deadlines hold whichever way the clocks differ", () => {
+  const clock = new ServerClock();
+  assert.equal(clock.toLocal(5_000), 5_000, 'no estimate yet: taken as is');
+  // MNS is a minute ahead: it handed a message out at 61 000 (its clock); we had the answer at 1 010.
+  clock.observeHandout(61_000, 1_010);
+  assert.equal(clock.offset, 59_990);
+  assert.equal(clock.toLocal(91_000), 31_010, 'a 30 s lease ends 30 s after the answer on our clock');
+  // Now a minute behind.
+  clock.observeHandout(1_000, 61_002);
+  assert.equal(clock.toLocal(31_000), 91_002);
+  clock.observeHandout(Number.NaN, 5);
+  assert.equal(clock.offset, -60_002, 'a missing FirstDequeueTime keeps the estimate');
 });
