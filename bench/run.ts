@@ -318,36 +318,34 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         'ChangeMessageVisibility',
       ].map((op) => [op, { latencyMs: rtt }]),
     );
+    // Prefilled before the delay is switched on: only the consumer's calls pay it.
+    const drainWithRtt = (
+      events: typeof workload.events,
+      label: string,
+      command: (server: TemporalDevServer, mns: MnsStack) => Promise<ConsumerCommand> | ConsumerCommand,
+      timeoutMs: number,
+    ) =>
+      withStack(async (server, mns) => {
+        await prefill(mns, events);
+        mns.emulator.setFaults(faults);
+        return runBacklog(mns, events, await command(server, mns), label, timeoutMs, { prefilled: true });
+      });
     const naiveEvents = workload.events.slice(0, config.rttNaiveEvents);
     log(`rtt ${rtt} ms: naive consumer, ${naiveEvents.length} events`);
-    const naive = await withStack(async (server, mns) => {
-      await prefill(mns, naiveEvents);
-      mns.emulator.setFaults(faults);
-      return runBacklog(
-        mns,
-        naiveEvents,
-        naiveCommand(server, mns),
-        'naive consumer',
-        drainTimeoutMs(naiveEvents.length * 50),
-        {
-          prefilled: true,
-        },
-      );
-    });
+    const naive = await drainWithRtt(
+      naiveEvents,
+      'naive consumer',
+      naiveCommand,
+      drainTimeoutMs(naiveEvents.length * 50),
+    );
     const pollerEvents = workload.events.slice(0, config.rttPollerEvents);
     log(`rtt ${rtt} ms: poller, ${pollerEvents.length} events`);
-    const poller = await withStack(async (server, mns) => {
-      await prefill(mns, pollerEvents);
-      mns.emulator.setFaults(faults);
-      return runBacklog(
-        mns,
-        pollerEvents,
-        await pollerCommand(server, mns, config.inFlight),
-        'vodflow poller',
-        drainTimeoutMs(pollerEvents.length),
-        { prefilled: true },
-      );
-    });
+    const poller = await drainWithRtt(
+      pollerEvents,
+      'vodflow poller',
+      (server, mns) => pollerCommand(server, mns, config.inFlight),
+      drainTimeoutMs(pollerEvents.length),
+    );
     results.mns_rtt = {
       rtt_ms: rtt,
       naive_events_per_s: naive.events_per_s,

@@ -11,8 +11,8 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
 import { prefill, sendPaced, type MnsStack } from '../mnsStack';
-import { watchProcess } from '../processStats';
-import { observeQueue } from '../queueObserver';
+import { watchProcess, type ProcessUsage } from '../processStats';
+import { observeQueue, type QueueObservation } from '../queueObserver';
 import type { WorkloadEvent } from '../workload';
 
 export interface ConsumerCommand {
@@ -80,6 +80,18 @@ async function stopConsumer(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
+function rounded(usage: ProcessUsage): ConsumerUsage {
+  return {
+    cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
+    cpu_cores: Math.round(usage.cpuCores * 100) / 100,
+    peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+  };
+}
+
+function lastDeleteAt(observation: QueueObservation): number {
+  return observation.deletes.reduce((m, d) => Math.max(m, d.deletedAt), 0);
+}
+
 function assertAlive(child: ChildProcess, label: string): void {
   if (child.exitCode !== null || child.signalCode !== null) {
     throw new Error(`${label} exited early (code ${child.exitCode}, signal ${child.signalCode})`);
@@ -108,16 +120,13 @@ export async function runBacklog(
     const done = observation.waitForDeletes(events.length, timeoutMs);
     await Promise.race([done, exitedEarly(child, label)]);
     const usage = watch.finish();
-    const lastDelete = observation.deletes.reduce((m, d) => Math.max(m, d.deletedAt), 0);
-    const seconds = (lastDelete - observation.firstReceiveAt) / 1000;
+    const seconds = (lastDeleteAt(observation) - observation.firstReceiveAt) / 1000;
     return {
       events: observation.deletes.length,
       seconds: Math.round(seconds * 100) / 100,
       events_per_s: eventsPerSecond(observation.deletes.length, seconds),
       backlog_latency: summarizeLatency(observation.deletes.map((d) => d.deletedAt - d.enqueueTime)),
-      cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
-      cpu_cores: Math.round(usage.cpuCores * 100) / 100,
-      peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+      ...rounded(usage),
     };
   } finally {
     observation.stop();
@@ -150,7 +159,7 @@ export async function runPaced(
     await sendPaced(stack, events, ratePerS);
     await Promise.race([observation.waitForDeletes(events.length, timeoutMs), exitedEarly(child, label)]);
     const usage = watch.finish();
-    const lastDelete = observation.deletes.reduce((m, d) => Math.max(m, d.deletedAt), 0);
+    const lastDelete = lastDeleteAt(observation);
     // The broker's enqueue order is the send order; the warm-up is the first warmupEvents of it.
     const byEnqueue = [...observation.deletes].sort((a, b) => a.enqueueTime - b.enqueueTime);
     const latencies = (list: typeof byEnqueue) => list.map((d) => d.deletedAt - d.enqueueTime);
@@ -166,9 +175,7 @@ export async function runPaced(
       latency_with_warmup: summarizeLatency(latencies(byEnqueue)),
       queued: summarizeLatency(steady.map((d) => receivedAt(d) - d.enqueueTime)),
       in_consumer: summarizeLatency(steady.map((d) => d.deletedAt - receivedAt(d))),
-      cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
-      cpu_cores: Math.round(usage.cpuCores * 100) / 100,
-      peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+      ...rounded(usage),
     };
   } finally {
     observation.stop();
