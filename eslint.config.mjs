@@ -31,6 +31,34 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  // The layout is the architecture: the product (src) never imports the development harness or
+  // the CLI, and the harness never imports the CLI.
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/harness/**', '**/cli/**'],
+              message: 'The product does not import the harness or the CLI.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['harness/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/cli/**'], message: 'The harness does not import the CLI.' }] },
+      ],
+    },
+  },
   {
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -43,7 +71,7 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['../activities/*/**', '../poller/**', '../emulators/**', '../cli/**', '../stack/**'],
+              group: ['../activities/*/**', '../poller/**', '../process/**', '**/harness/**', '**/cli/**'],
               message: 'Workflows import only types from activities, and nothing from I/O modules.',
               allowTypeImports: true,
             },

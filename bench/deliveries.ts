@@ -3,7 +3,7 @@
  * the ceiling client sends the same payload bytes the poller sends.
  */
 import { decode } from '../src/events';
-import type { VideoEventDelivery } from '../src/workflows/definitions';
+import type { VideoEventDelivery } from '../src/shared/definitions';
 import type { WorkloadEvent } from './workload';
 
 export const benchRegion = 'cn-shanghai';

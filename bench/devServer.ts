@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTemporalDevServer, type TemporalDevServer } from '../src/stack/temporalDevServer';
+import { startTemporalDevServer, type TemporalDevServer } from '../harness/stack/temporalDevServer';
 
 export const devServerDescription =
   'temporal server start-dev (CLI v1.5.1), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF';

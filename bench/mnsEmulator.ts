@@ -31,7 +31,7 @@ const dataDir = process.argv.includes('--data-dir')
   : undefined;
 
 async function startEmulatorProcess(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const main = path.join(__dirname, '..', 'src', 'cli', 'main.js');
+  const main = path.join(__dirname, '..', 'cli', 'main.js');
   const child = spawn(
     process.execPath,
     [

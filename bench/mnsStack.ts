@@ -4,7 +4,7 @@
  * (BatchSendMessage, 16 per call) and a paced sender (one SendMessage per event, on a clock).
  */
 import { createMnsClient, type MnsClient } from '../src/mns/client';
-import { startMnsEmulator, type MnsEmulator } from '../src/emulators/mns';
+import { startMnsEmulator, type MnsEmulator } from '../harness/emulators/mns';
 import { createLogger } from '../src/observability/logger';
 import type { WorkloadEvent } from './workload';
 

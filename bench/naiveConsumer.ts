@@ -15,7 +15,7 @@ import {
   videoWorkflowId,
   vodEventSignal,
   type VideoEventDelivery,
-} from '../src/workflows/definitions';
+} from '../src/shared/definitions';
 import { benchRegion } from './deliveries';
 
 function required(name: string): string {

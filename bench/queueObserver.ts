@@ -5,7 +5,7 @@
  * proxy hop on the path. It subscribes to the emulator's lifecycle observer for the
  * lifetime of a scenario: an array push per delete, nothing on the wire.
  */
-import type { MnsEmulator, ObservedDelete } from '../src/emulators/mns';
+import type { MnsEmulator, ObservedDelete } from '../harness/emulators/mns';
 
 export type DeleteRecord = ObservedDelete;
 

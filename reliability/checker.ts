@@ -10,7 +10,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { SinkRecord } from './webhookSink';
 import type { PoisonMessage } from './poison';
-import { settledHistory } from '../src/stack/settlement';
+import { settledHistory } from '../harness/stack/settlement';
 
 export type VideoOutcome = 'published' | 'transcode-failed';
 

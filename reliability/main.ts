@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
-import { repoRoot } from '../src/stack/paths';
+import { repoRoot } from '../harness/stack/paths';
 import { fullRunOptions, runChaos, shortRunOptions } from './chaosRun';
 
 const program = new Command()

@@ -8,11 +8,11 @@ import path from 'node:path';
 import RPCClient from '@alicloud/pop-core';
 import MNSClient from '@alicloud/mns';
 import { Connection } from '@temporalio/client';
-import { startVodEmulator, type VodEmulator } from '../src/emulators/vod';
-import { freePort } from '../src/stack/freePort';
-import { repoRoot } from '../src/stack/paths';
-import { ensureSearchAttributes, ensureTemporalBinary } from '../src/stack/temporalDevServer';
-import { vodflowSearchAttributes } from '../src/workflows/searchAttributes';
+import { startVodEmulator, type VodEmulator } from '../harness/emulators/vod';
+import { freePort } from '../harness/stack/freePort';
+import { repoRoot } from '../harness/stack/paths';
+import { ensureSearchAttributes, ensureTemporalBinary } from '../harness/stack/temporalDevServer';
+import { vodflowSearchAttributes } from '../src/shared/searchAttributes';
 import { superviseProcess, type SupervisedProcess } from './supervisedProcess';
 import { startWebhookSink, type WebhookSink } from './webhookSink';
 
@@ -48,7 +48,7 @@ export interface ChaosStack {
 }
 
 /** The vodflow CLI the children run; VODFLOW_CHAOS_CLI points the run at another build. */
-const mainJs = process.env.VODFLOW_CHAOS_CLI ?? path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const mainJs = process.env.VODFLOW_CHAOS_CLI ?? path.join(repoRoot, 'dist', 'cli', 'main.js');
 const eventTypes =
   'FileUploadComplete,VideoAnalysisComplete,StreamTranscodeComplete,TranscodeComplete,SnapshotComplete,DeleteMediaComplete';
 

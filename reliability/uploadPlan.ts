@@ -4,7 +4,7 @@
  * emulator turns each into VOD's real event sequence and pushes it into MNS with VOD's
  * 3-attempts-then-drop behaviour, and keeps the true video state for reconciliation.
  */
-import type { TranscodeOutcome, UploadKnobs } from '../src/emulators/vod';
+import type { TranscodeOutcome, UploadKnobs } from '../harness/emulators/vod';
 import { createRandom } from './random';
 
 export interface UploadPlanOptions {

@@ -11,7 +11,7 @@ import {
   vodEventSignal,
   type VideoEventDelivery,
   type VideoPipelineInput,
-} from '../../src/workflows/definitions';
+} from '../../src/shared/definitions';
 import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
 
 export interface CeilingOptions {

@@ -10,14 +10,14 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startVodEmulator } from '../../src/emulators/vod';
+import { startVodEmulator } from '../../harness/emulators/vod';
 import { startWorker } from '../../src/worker/createWorker';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
   vodEventSignal,
   type VideoPipelineInput,
-} from '../../src/workflows/definitions';
+} from '../../src/shared/definitions';
 import { toDelivery } from '../deliveries';
 import { withFreshDevServer } from '../devServer';
 import { summarizeLatency } from '../latency';

@@ -1,4 +1,4 @@
-import type { StageName } from '../workflows/pipelineOptions';
+import type { StageName } from '../shared/pipelineOptions';
 import type {
   ReconciliationReport,
   SnapshotResult,

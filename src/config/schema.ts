@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { stageNames, type PipelineOptionsInput } from '../workflows/pipelineOptions';
+import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
 
 /**

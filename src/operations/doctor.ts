@@ -1,5 +1,5 @@
 import type { Connection } from '@temporalio/client';
-import { vodflowSearchAttributes } from '../workflows/searchAttributes';
+import { vodflowSearchAttributes } from '../shared/searchAttributes';
 import type { QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';

@@ -1,13 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { VodEvent } from '../events/model';
-import type { PipelineOptionsInput } from '../workflows/pipelineOptions';
+import type { PipelineOptionsInput } from '../shared/pipelineOptions';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
   vodEventSignal,
   type VideoEventDelivery,
   type VideoPipelineInput,
-} from '../workflows/definitions';
+} from '../shared/definitions';
 import { isAlreadyStarted } from './temporalErrors';
 
 export type SignalOutcome =

@@ -14,7 +14,7 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import type { Next } from '@temporalio/common';
-import { videoPipelineWorkflowType } from './definitions';
+import { videoPipelineWorkflowType } from '../shared/definitions';
 import type { VideoPipelineResult } from './videoPipeline';
 
 export type FinishedPipelineStatus = VideoPipelineResult['status'];

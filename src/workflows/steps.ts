@@ -7,7 +7,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { VodflowActivities } from '../activities';
 import type { PlayInfo } from '../activities/playInfo';
-import type { PipelineOptions, StageName } from './pipelineOptions';
+import type { PipelineOptions, StageName } from '../shared/pipelineOptions';
 import type { VideoState } from './videoState';
 
 export interface StepContext {

@@ -21,9 +21,9 @@ import {
   vodEventSignal,
   type VideoEventDelivery,
   type VideoPipelineInput,
-} from './definitions';
-import { resolvePipelineOptions, type PipelineOptions, type StageName } from './pipelineOptions';
-import { VideoId, VodRegion, VodStage, VodStatus } from './searchAttributes';
+} from '../shared/definitions';
+import { resolvePipelineOptions, type PipelineOptions, type StageName } from '../shared/pipelineOptions';
+import { VideoId, VodRegion, VodStage, VodStatus } from '../shared/searchAttributes';
 import { pipelineSteps, type StepContext } from './steps';
 import {
   applyEvent,

@@ -12,7 +12,7 @@ import type {
   TranscodeCompletePayload,
   VodEvent,
 } from '../events/model';
-import { stageNames, type StageName } from './pipelineOptions';
+import { stageNames, type StageName } from '../shared/pipelineOptions';
 
 export type StageStatus = 'pending' | 'succeeded' | 'failed';
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { repoRoot } from '../../src/stack/paths';
+import { repoRoot } from '../../harness/stack/paths';
 
 export interface CliResult {
   code: number | null;
@@ -8,7 +8,7 @@ export interface CliResult {
   stderr: string;
 }
 
-const cliMain = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+const cliMain = path.join(repoRoot, 'dist', 'cli', 'main.js');
 
 /** Runs the compiled `vodflow` CLI as a user would, with exactly the given environment. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<CliResult> {

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startTemporalDevServer, type TemporalDevServer } from '../../src/stack/temporalDevServer';
+import { startTemporalDevServer, type TemporalDevServer } from '../../harness/stack/temporalDevServer';
 
 export interface TemporalTestEnv {
   server: TemporalDevServer;

@@ -1,2 +1,6 @@
 // The local stack's webhook receiver doubles as the tests' sink.
-export { startWebhookSink, type WebhookDelivery, type WebhookSink } from '../../src/stack/webhookReceiver';
+export {
+  startWebhookSink,
+  type WebhookDelivery,
+  type WebhookSink,
+} from '../../harness/stack/webhookReceiver';

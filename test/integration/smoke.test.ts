@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startWorker, type RunningWorker } from '../../src/worker/createWorker';
 import { probeWorkflow } from '../../src/workflows';
-import { VideoId } from '../../src/workflows/searchAttributes';
+import { VideoId } from '../../src/shared/searchAttributes';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../harness/temporal';
 
 let env: TemporalTestEnv;

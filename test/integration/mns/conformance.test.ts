@@ -5,7 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 import { errorCode, rawMnsRequest, xmlField } from './rawMns';

@@ -1,7 +1,7 @@
 /** Several concurrent producers and consumers through the SDK: nothing lost, queue left empty. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
 import { classifyMnsError, createMnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 

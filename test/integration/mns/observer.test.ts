@@ -8,7 +8,7 @@ import {
   type ObservedDelete,
   type ObservedReceipt,
   type QueueObserver,
-} from '../../../src/emulators/mns';
+} from '../../../harness/emulators/mns';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 
 type Event = { kind: 'sent' | 'received' | 'deleted'; queue: string; ids: string[] };

@@ -1,7 +1,7 @@
 /** Raw signed HTTP for what the SDK cannot send (escaped bodies, stale dates, broken XML, Go/Java quirks). */
 import http from 'node:http';
 import { createHash } from 'node:crypto';
-import { signV2, stringToSign } from '../../../src/emulators/mns/signature';
+import { signV2, stringToSign } from '../../../harness/emulators/mns/signature';
 
 export interface RawRequest {
   method: string;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 import { errorCode, rawMnsRequest } from './rawMns';

@@ -8,19 +8,19 @@ import { Client, Connection, defaultPayloadConverter } from '@temporalio/client'
 import type { PollerTuning, VodflowConfig } from '../../../src/config';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import { decode } from '../../../src/events';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
-import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
+import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 import { escapeXml } from '../../../src/poller/mnsQueue';
 import { createPoller, type Poller, type PollerOptions } from '../../../src/poller/poller';
-import { connectTemporal, type TemporalClientBundle } from '../../../src/poller/temporalConnection';
-import { freePort } from '../../../src/stack/freePort';
-import { repoRoot } from '../../../src/stack/paths';
-import { settledHistory } from '../../../src/stack/settlement';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../src/stack/temporalDevServer';
+import { connectTemporal, type TemporalClientBundle } from '../../../src/process/temporalConnection';
+import { freePort } from '../../../harness/stack/freePort';
+import { repoRoot } from '../../../harness/stack/paths';
+import { settledHistory } from '../../../harness/stack/settlement';
+import { startTemporalDevServer, type TemporalDevServer } from '../../../harness/stack/temporalDevServer';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
-import { videoWorkflowId, type VideoEventDelivery } from '../../../src/workflows/definitions';
+import { videoWorkflowId, type VideoEventDelivery } from '../../../src/shared/definitions';
 
 export const credentials = { accessKeyId: 'LTAItestpoller', accessKeySecret: 'poller-test-secret' };
 export const region = 'cn-shanghai';
@@ -170,7 +170,7 @@ export class PollerStack {
 
   /** `bin/vodflow poller` as a child process (the compiled CLI, to skip the bootstrap check). */
   spawnPoller(queues: QueueSpec[], env: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/src/cli/main.js'), 'poller'], {
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'poller'], {
       env: {
         PATH: process.env.PATH ?? '',
         ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,

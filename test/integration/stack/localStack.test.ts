@@ -7,10 +7,10 @@ import { after, before, test } from 'node:test';
 import { Client, Connection } from '@temporalio/client';
 import { chromium, type Browser } from 'playwright-core';
 import { createLogger } from '../../../src/observability/logger';
-import { freePort } from '../../../src/stack/freePort';
-import { startLocalStack, type LocalStack } from '../../../src/stack/localStack';
-import { waitForSettlement } from '../../../src/stack/settlement';
-import { videoWorkflowId } from '../../../src/workflows/definitions';
+import { freePort } from '../../../harness/stack/freePort';
+import { startLocalStack, type LocalStack } from '../../../harness/stack/localStack';
+import { waitForSettlement } from '../../../harness/stack/settlement';
+import { videoWorkflowId } from '../../../src/shared/definitions';
 import { runCli } from '../../harness/cli';
 import { metricNames, sampleValue } from '../../harness/prometheus';
 

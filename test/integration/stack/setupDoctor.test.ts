@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createVodApi, type VodApi } from '../../../src/activities/vodApi';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
-import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
+import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
-import { freePort } from '../../../src/stack/freePort';
-import { ensureSearchAttributes } from '../../../src/stack/temporalDevServer';
+import { freePort } from '../../../harness/stack/freePort';
+import { ensureSearchAttributes } from '../../../harness/stack/temporalDevServer';
 import { runCli, type CliResult } from '../../harness/cli';
 import { startTemporalTestEnv, type TemporalTestEnv } from '../../harness/temporal';
 

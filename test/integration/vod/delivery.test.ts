@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import RPCClient from '@alicloud/pop-core';
-import { startMnsEmulator, type MnsEmulator } from '../../../src/emulators/mns';
-import { startVodEmulator, type VodEmulator, type VideoView } from '../../../src/emulators/vod';
+import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
+import { startVodEmulator, type VodEmulator, type VideoView } from '../../../harness/emulators/vod';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 
 // Simulated uploads pushed by the VOD emulator into the real MNS emulator with the real SDK,

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import RPCClient from '@alicloud/pop-core';
-import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 
 // Conformance of the VOD emulator's RPC API through the SDK vodflow uses, @alicloud/pop-core.
 const credentials = { accessKeyId: 'vod-test-ak', accessKeySecret: 'vod-test-secret' };

@@ -9,16 +9,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
 import type { VodEvent } from '../../../src/events/model';
 import type { ActivityDeps } from '../../../src/activities';
-import { repoRoot, temporalBinary } from '../../../src/stack/paths';
+import { repoRoot, temporalBinary } from '../../../harness/stack/paths';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
   vodEventSignal,
   type VideoPipelineInput,
-} from '../../../src/workflows/definitions';
-import type { PipelineOptionsInput } from '../../../src/workflows/pipelineOptions';
-import { VideoId } from '../../../src/workflows/searchAttributes';
+} from '../../../src/shared/definitions';
+import type { PipelineOptionsInput } from '../../../src/shared/pipelineOptions';
+import { VideoId } from '../../../src/shared/searchAttributes';
 import type { PipelineView } from '../../../src/workflows/videoPipeline';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
 import { startWebhookSink, type WebhookSink } from '../../harness/webhookSink';

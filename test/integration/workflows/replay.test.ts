@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { Worker } from '@temporalio/worker';
-import { repoRoot } from '../../../src/stack/paths';
+import { repoRoot } from '../../../harness/stack/paths';
 import { pipelineOutcomeSinks } from '../../../src/worker/pipelineOutcomeSink';
 import { workflowBundle } from '../../../src/worker/workflowBundle';
 import { createWorkerMetrics } from '../../../src/worker/workerMetrics';

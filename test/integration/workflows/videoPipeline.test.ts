@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { VideoReadyDocument } from '../../../src/workflows/steps';
-import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/workflows/searchAttributes';
+import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/shared/searchAttributes';
 import type { VideoPipelineResult } from '../../../src/workflows/videoPipeline';
-import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { startHealthServer } from '../../../src/observability/healthServer';
 import { startWorker } from '../../../src/worker/createWorker';
 import { createWorkerMetrics } from '../../../src/worker/workerMetrics';

@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { fetchPlayInfo } from '../../../src/activities/playInfo';
 import { reconcileVideo } from '../../../src/activities/reconcile';
 import { createVodApi, VodApiError } from '../../../src/activities/vodApi';
-import { startVodEmulator, type VodEmulator } from '../../../src/emulators/vod';
+import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 
 // The activities' VOD client through the real @alicloud/pop-core against the VOD emulator:
 // signing, POST bodies, timeouts and the error classes the retry policies rely on.

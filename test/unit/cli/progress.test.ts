@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatTable, progressLine } from '../../../src/cli/progress';
+import { formatTable, progressLine } from '../../../cli/progress';
 import { percentile } from '../../../src/observability/percentiles';
 
 test('progress line fills in proportion', () => {

@@ -1,4 +1,4 @@
-// Runs the real compiled CLI (node dist/src/cli/main.js decode) as a user would.
+// Runs the real compiled CLI (node dist/cli/main.js decode) as a user would.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { fixtureDir, malformedDir, repoRoot } from './fixturePaths';
 
-const cli = path.join(repoRoot, 'dist/src/cli/main.js');
+const cli = path.join(repoRoot, 'dist/cli/main.js');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'vodflow-decode-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

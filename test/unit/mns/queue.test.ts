@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MnsAccount } from '../../../src/emulators/mns/account';
-import { MnsServiceError } from '../../../src/emulators/mns/errors';
-import { decodeReceiptHandle, encodeReceiptHandle } from '../../../src/emulators/mns/receiptHandle';
-import { FaultInjector } from '../../../src/emulators/mns/faults';
-import { decodeText } from '../../../src/emulators/mns/xml';
+import { MnsAccount } from '../../../harness/emulators/mns/account';
+import { MnsServiceError } from '../../../harness/emulators/mns/errors';
+import { decodeReceiptHandle, encodeReceiptHandle } from '../../../harness/emulators/mns/receiptHandle';
+import { FaultInjector } from '../../../harness/emulators/mns/faults';
+import { decodeText } from '../../../harness/emulators/mns/xml';
 
 function fixture(attributes: Record<string, number> = {}) {
   let now = 1_700_000_000_000;

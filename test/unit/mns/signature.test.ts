@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { authenticate, signV2, stringToSign } from '../../../src/emulators/mns/signature';
-import { MnsServiceError } from '../../../src/emulators/mns/errors';
+import { authenticate, signV2, stringToSign } from '../../../harness/emulators/mns/signature';
+import { MnsServiceError } from '../../../harness/emulators/mns/errors';
 
 test('signature V2 reproduces the reference test vectors', () => {
   const vectors = [

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { percentEncode, signRpc, stringToSign } from '../../../src/emulators/vod/signature';
-import { RpcGateway } from '../../../src/emulators/vod/rpcGateway';
+import { percentEncode, signRpc, stringToSign } from '../../../harness/emulators/vod/signature';
+import { RpcGateway } from '../../../harness/emulators/vod/rpcGateway';
 
 // The official test vector of vod-events.md §7.
 const vectorParams: Record<string, string> = {

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { planEvents } from '../../../src/emulators/vod/events';
-import { scheduleWrites } from '../../../src/emulators/vod/deliverySchedule';
-import { parseKnobs, type TranscodeOutcome } from '../../../src/emulators/vod/knobs';
-import { planSeed, planUpload } from '../../../src/emulators/vod/plan';
-import { createRandom } from '../../../src/emulators/vod/random';
-import { videoStatus } from '../../../src/emulators/vod/videoState';
+import { planEvents } from '../../../harness/emulators/vod/events';
+import { scheduleWrites } from '../../../harness/emulators/vod/deliverySchedule';
+import { parseKnobs, type TranscodeOutcome } from '../../../harness/emulators/vod/knobs';
+import { planSeed, planUpload } from '../../../harness/emulators/vod/plan';
+import { createRandom } from '../../../harness/emulators/vod/random';
+import { videoStatus } from '../../../harness/emulators/vod/videoState';
 
 const now = Date.parse('2025-01-01T00:00:00Z');
 const ctx = (seed: number, timeScale = 1) => ({

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { VodEvent } from '../../../src/events/model';
 import { DedupeMemory } from '../../../src/workflows/dedupeMemory';
-import { resolvePipelineOptions, stageNames } from '../../../src/workflows/pipelineOptions';
+import { resolvePipelineOptions, stageNames } from '../../../src/shared/pipelineOptions';
 import {
   applyEvent,
   applyReconciliation,

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { describeError } from '../../src/operations/accountPorts';
+import {
+  checkQueue,
+  checkTemporal,
+  checkVodCallback,
+  formatFindings,
+  type Finding,
+} from '../../src/operations/doctor';
+import { connectTemporal } from '../../src/process/temporalConnection';
+import { accountClients, setupTarget } from './accountClients';
+import { configOrExit } from './lifecycle';
+
+export function registerDoctorCommand(program: Command): void {
+  program
+    .command('doctor')
+    .description(
+      'Check credentials, VOD callbacks, queues, Temporal and search attributes; exit 1 on any error.',
+    )
+    .option('-c, --config <file>', 'JSON config file (environment variables override it)')
+    .action(async (opts: { config?: string }) => {
+      const config = configOrExit('doctor', opts.config);
+      const findings: Finding[] = [];
+      for (const spec of config.queues) {
+        const clients = accountClients(config, spec);
+        findings.push(...(await checkVodCallback(setupTarget(spec), clients.vod)));
+        findings.push(...(await checkQueue(clients.mns, spec.queue, 'queue')));
+        findings.push(...(await checkQueue(clients.mns, spec.deadLetterQueue, 'dead-letter queue')));
+      }
+      try {
+        const temporal = await connectTemporal(config.temporal);
+        try {
+          findings.push(
+            ...(await checkTemporal(
+              temporal.connection,
+              config.temporal.namespace,
+              config.temporal.taskQueue,
+            )),
+          );
+        } finally {
+          await temporal.close();
+        }
+      } catch (err) {
+        findings.push({
+          check: 'Temporal',
+          severity: 'error',
+          message: `cannot connect to ${config.temporal.address}: ${describeError(err)}`,
+        });
+      }
+      console.log(formatFindings(findings));
+      const errors = findings.filter((f) => f.severity === 'error').length;
+      console.log(errors === 0 ? '\nAll checks passed.' : `\n${errors} problem(s) found.`);
+      process.exitCode = errors === 0 ? 0 : 1;
+    });
+}

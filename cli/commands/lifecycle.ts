@@ -1,0 +1,56 @@
+import type { Logger } from '../../src/observability/logger';
+import { ConfigError, loadConfig, type Role, type VodflowConfig } from '../../src/config';
+
+/** Loads the configuration or exits 2 with every problem listed (values of secrets never shown). */
+export function configOrExit(role: Role, file: string | undefined): VodflowConfig {
+  try {
+    return loadConfig({ role, ...(file ? { file } : {}) });
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`vodflow ${role}: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/**
+ * Runs `stop` on the first SIGTERM/SIGINT and exits 0 when it resolves; a second signal exits
+ * at once (130). Nothing is lost either way: an undeleted MNS message comes back.
+ */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now; undeleted messages will be redelivered');
+      process.exit(130);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop()
+      .then(() => {
+        logger.flush();
+        process.exit(0);
+      })
+      .catch((err: unknown) => {
+        logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
+        logger.flush();
+        process.exit(1);
+      });
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Resolves on the first SIGINT or SIGTERM: for commands that serve until stopped. */
+export function untilStopSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,183 @@
+/**
+ * Transport: node:http with keep-alive, signature checks, fault injection, the optional
+ * admin endpoint, and the exact response headers of reference A3.
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../../../src/observability/logger';
+import type { MnsAccount } from './account';
+import { mnsError, MnsServiceError } from './errors';
+import { FaultInjector, validateFaultConfig, type MnsOperation } from './faults';
+import {
+  errorReply,
+  execute,
+  parseQuery,
+  route,
+  type ErrorReply,
+  type MnsReply,
+  type MnsRequest,
+} from './protocol';
+import { authenticate } from './signature';
+import { errorDocument } from './xml';
+
+/** Far above the 64 KiB message limit plus XML escaping; anything bigger is not an MNS request. */
+const maxRequestBytes = 1024 * 1024;
+export const adminPrefix = '/__admin/';
+
+export interface HttpServerOptions {
+  account: MnsAccount;
+  /** The emulator's clock (the signature's Date window is checked against it). */
+  clock: () => number;
+  secrets: ReadonlyMap<string, string>;
+  faults: FaultInjector;
+  admin: boolean;
+  /** Used when a request has no Host header. */
+  fallbackOrigin: () => string;
+  adminStats: () => unknown;
+  logger: Logger;
+}
+
+export function createMnsHttpServer(options: HttpServerOptions): http.Server {
+  const requestIdPrefix = randomBytes(4).toString('hex').toUpperCase();
+  let requestCounter = 0;
+  const nextRequestId = (): string =>
+    requestIdPrefix + (requestCounter++).toString(16).toUpperCase().padStart(16, '0');
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxRequestBytes) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      handle(req, res, body, tooLarge).catch((err: unknown) => {
+        options.logger.error({ err }, 'mns emulator request failed');
+        if (!res.headersSent)
+          send(res, nextRequestId(), originOf(req), errorReply(mnsError('InternalError')));
+        else res.destroy();
+      });
+    });
+  });
+  // Longer than any client's idle keep-alive, so the server never closes a socket a client
+  // is about to reuse; headersTimeout must exceed keepAliveTimeout.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
+  server.requestTimeout = 0;
+
+  function originOf(req: IncomingMessage): string {
+    const host = req.headers.host;
+    return host ? `http://${host}` : options.fallbackOrigin();
+  }
+
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: string,
+    tooLarge: boolean,
+  ): Promise<void> {
+    const requestId = nextRequestId();
+    const origin = originOf(req);
+    const rawTarget = req.url ?? '/';
+    const method = req.method ?? 'GET';
+    if (options.admin && rawTarget.startsWith(adminPrefix)) {
+      handleAdmin(method, rawTarget.slice(adminPrefix.length), body, res);
+      return;
+    }
+    let operation: MnsOperation | undefined;
+    try {
+      authenticate(method, rawTarget, req.headers, options.secrets, options.clock());
+      if (tooLarge) throw mnsError('MalformedXML');
+      const q = rawTarget.indexOf('?');
+      const request: MnsRequest = {
+        method,
+        path: q === -1 ? rawTarget : rawTarget.slice(0, q),
+        query: parseQuery(q === -1 ? '' : rawTarget.slice(q + 1)),
+        headers: req.headers,
+        body,
+        origin,
+      };
+      const routed = route(request);
+      operation = routed.operation;
+      const fault = options.faults.decide(operation);
+      if (fault.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, fault.latencyMs));
+      if (fault.kind === 'drop' && fault.phase === 'before') {
+        req.socket.destroy();
+        return;
+      }
+      if (fault.kind === 'error') {
+        throw fault.status === 503 ? mnsError('ServiceUnavailable') : mnsError('InternalError');
+      }
+      let cancel: (() => void) | undefined;
+      const onClose = (): void => cancel?.();
+      res.once('close', onClose);
+      const reply = await execute(options.account, routed, request, (c) => {
+        cancel = c;
+      });
+      res.off('close', onClose);
+      if (res.destroyed) return;
+      if (fault.kind === 'drop') {
+        // The operation took effect; the client only ever sees half a response.
+        req.socket.end(
+          'HTTP/1.1 200 OK\r\nContent-Type: text/xml;charset=utf-8\r\nContent-Length: 4096\r\n\r\n<?xml',
+        );
+        req.socket.destroy();
+        return;
+      }
+      send(res, requestId, origin, reply);
+    } catch (err) {
+      if (!(err instanceof MnsServiceError)) throw err;
+      if (err.status >= 500) options.logger.debug({ operation, code: err.code }, 'mns emulator error reply');
+      send(res, requestId, origin, errorReply(err));
+    }
+  }
+
+  function handleAdmin(method: string, what: string, body: string, res: ServerResponse): void {
+    const json = (status: number, value: unknown): void => {
+      const text = JSON.stringify(value);
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+    };
+    if (what === 'faults' && method === 'GET') return json(200, options.faults.get());
+    if (what === 'faults' && (method === 'PUT' || method === 'POST')) {
+      try {
+        options.faults.set(validateFaultConfig(JSON.parse(body === '' ? '{}' : body)));
+      } catch (err) {
+        return json(400, { error: err instanceof Error ? err.message : String(err) });
+      }
+      return json(200, options.faults.get());
+    }
+    if (what === 'faults' && method === 'DELETE') {
+      options.faults.set({});
+      return json(200, {});
+    }
+    if (what === 'stats' && method === 'GET') return json(200, options.adminStats());
+    json(404, { error: 'unknown admin resource' });
+  }
+
+  return server;
+}
+
+function send(res: ServerResponse, requestId: string, origin: string, reply: MnsReply | ErrorReply): void {
+  const body =
+    'error' in reply ? errorDocument(reply.error.code, reply.error.message, requestId, origin) : reply.body;
+  const headers: Record<string, string | number> = {
+    'x-mns-request-id': requestId,
+    'x-mns-version': '2015-06-06',
+  };
+  if (reply.location !== undefined) headers.Location = reply.location;
+  if (body !== undefined) {
+    headers['Content-Type'] = 'text/xml;charset=utf-8';
+    headers['Content-Length'] = Buffer.byteLength(body);
+  } else if (reply.status !== 204) {
+    headers['Content-Length'] = 0;
+  }
+  res.writeHead(reply.status, headers);
+  res.end(body);
+}

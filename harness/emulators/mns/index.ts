@@ -1,0 +1,144 @@
+/**
+ * The MNS emulator: the queue half of the MNS XML API, spoken well enough that the official
+ * SDKs cannot tell it from the service. In-process for tests, or standalone via
+ * `vodflow mns-emulator`.
+ */
+import { listen } from '../listen';
+import { createLogger, type Logger } from '../../../src/observability/logger';
+import { MnsAccount } from './account';
+import { FaultInjector, type FaultConfig } from './faults';
+import { createMnsHttpServer } from './httpServer';
+import { QueueObservers, type QueueObserver } from './observer';
+import { SnapshotWriter } from './persistence';
+import type { QueueStats } from './queue';
+import type { Credential } from './signature';
+
+export type { FaultConfig, MnsOperation, OperationFaults } from './faults';
+export { mnsOperations } from './faults';
+export type { ObservedDelete, ObservedMessage, ObservedReceipt, QueueObserver } from './observer';
+export type { QueueStats } from './queue';
+export type { Credential } from './signature';
+
+export interface MnsEmulatorOptions {
+  host?: string;
+  /** 0 or omitted: a free port. */
+  port?: number;
+  /** Shown in error HostIds only; queue URLs use the Host the client addressed. */
+  accountId?: string;
+  credentials: Credential[];
+  /** Keep queues and messages here across restarts (write-behind, see persistence.ts). */
+  dataDir?: string;
+  /** Write-behind interval for `dataDir`; default 200 ms. */
+  flushIntervalMs?: number;
+  faults?: FaultConfig;
+  /**
+   * The emulator's clock runs this far ahead of the host's (negative: behind). Every time it
+   * stamps and checks (EnqueueTime, NextVisibleTime, the signature's Date window) uses it, so
+   * a consumer can be tested against an MNS whose clock differs from its own. Default 0.
+   */
+  clockSkewMs?: number;
+  /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
+  admin?: boolean;
+  logger?: Logger;
+}
+
+export interface MnsEmulatorStats {
+  queues: Record<string, QueueStats>;
+  injected: { errors: number; drops: number };
+}
+
+export interface MnsEmulator {
+  /** `http://host:port`, ready for createMnsClient({ endpoint }). */
+  endpoint: string;
+  port: number;
+  accountId: string;
+  setFaults(faults: FaultConfig): void;
+  /** Message counts of one queue (active / in flight / delayed), undefined if it does not exist. */
+  queueStats(queueName: string): QueueStats | undefined;
+  stats(): MnsEmulatorStats;
+  /**
+   * Calls `observer` synchronously after each send, receive and delete on `queueName` (which
+   * need not exist yet; the subscription survives a delete and re-create). Returns the
+   * unsubscribe function. Observer exceptions are logged at warn and never reach the client.
+   */
+  observe(queueName: string, observer: QueueObserver): () => void;
+  /** Writes the data-dir snapshot now (no-op without dataDir). */
+  flush(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<MnsEmulator> {
+  if (options.credentials.length === 0)
+    throw new Error('startMnsEmulator: at least one credential is required');
+  const logger = options.logger ?? createLogger('mns-emulator');
+  const host = options.host ?? '127.0.0.1';
+  const accountId = options.accountId ?? '1234567890123456';
+  const secrets = new Map(options.credentials.map((c) => [c.accessKeyId, c.accessKeySecret]));
+
+  let writer: SnapshotWriter | undefined;
+  const skew = options.clockSkewMs ?? 0;
+  const clock = skew === 0 ? Date.now : () => Date.now() + skew;
+  const observers = new QueueObservers(clock, logger);
+  const account = new MnsAccount(clock, () => writer?.markDirty(), observers);
+  if (options.dataDir !== undefined) {
+    writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
+      logger.error({ err }, 'mns emulator snapshot write failed'),
+    ).open(options.dataDir);
+    const saved = writer.load();
+    if (saved !== undefined) account.restore(saved);
+  }
+  const faults = new FaultInjector(options.faults ?? {});
+
+  const stats = (): MnsEmulatorStats => ({
+    queues: Object.fromEntries([...account.queues.values()].map((q) => [q.name, q.stats()])),
+    injected: { ...faults.counts },
+  });
+  let endpoint = '';
+  const server = createMnsHttpServer({
+    account,
+    clock,
+    secrets,
+    faults,
+    admin: options.admin ?? false,
+    fallbackOrigin: () => endpoint,
+    adminStats: stats,
+    logger,
+  });
+  const bound = await listen(server, options.port ?? 0, host);
+  const port = bound.port;
+  endpoint = bound.origin;
+  // Retention expiry is also checked lazily; the sweep keeps idle queues' counts honest.
+  const sweeper = setInterval(() => account.sweepExpired(), 5_000);
+  sweeper.unref();
+  logger.info(
+    { endpoint, dataDir: options.dataDir, admin: options.admin ?? false },
+    'mns emulator listening',
+  );
+
+  let stopping: Promise<void> | undefined;
+  return {
+    endpoint,
+    port,
+    accountId,
+    setFaults: (config) => faults.set(config),
+    queueStats: (name) => account.queues.get(name)?.stats(),
+    stats,
+    observe: (name, observer) => observers.observe(name, observer),
+    flush: async () => {
+      await writer?.flush();
+    },
+    stop: () => {
+      stopping ??= (async () => {
+        clearInterval(sweeper);
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        // Waiting long polls answer 404 MessageNotExist, then idle keep-alive sockets go.
+        account.close();
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 100).unref();
+        await closed;
+        await writer?.close();
+      })();
+      return stopping;
+    },
+  };
+}

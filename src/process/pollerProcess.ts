@@ -1,0 +1,54 @@
+import type { VodflowConfig } from '../config';
+import { decode } from '../events';
+import type { Logger } from '../observability/logger';
+import { Backoff, pause } from '../poller/backoff';
+import { createPoller, type Poller } from '../poller/poller';
+import { connectTemporal, type TemporalClientBundle } from './temporalConnection';
+
+export interface RunningPoller {
+  poller: Poller;
+  temporal: TemporalClientBundle;
+  stop(): Promise<void>;
+}
+
+/** Connects to Temporal (retrying while it is not up yet) and starts consuming. */
+export async function startPollerProcess(config: VodflowConfig, logger: Logger): Promise<RunningPoller> {
+  const temporal = await connectWithRetry(config, logger);
+  const poller = createPoller({
+    config,
+    client: temporal.client,
+    probe: () => temporal.probe(),
+    decode,
+    logger,
+  });
+  poller.start();
+  return {
+    poller,
+    temporal,
+    async stop() {
+      const result = await poller.stop(config.poller.shutdownTimeoutMs);
+      logger.info(result, 'poller drained');
+      await temporal.close();
+    },
+  };
+}
+
+async function connectWithRetry(config: VodflowConfig, logger: Logger): Promise<TemporalClientBundle> {
+  const backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  for (;;) {
+    try {
+      return await connectTemporal(config.temporal);
+    } catch (err) {
+      const delay = backoff.next();
+      logger.warn(
+        {
+          address: config.temporal.address,
+          err: err instanceof Error ? err.message : String(err),
+          retryInMs: delay,
+        },
+        'Temporal not reachable yet',
+      );
+      await pause(delay);
+    }
+  }
+}
