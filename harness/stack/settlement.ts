@@ -1,7 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { videoWorkflowId, pipelineStateQuery } from '../../src/shared/definitions';
-import type { PipelineView } from '../../src/workflows/videoPipeline';
 
 export type FinalStatus = 'completed' | 'failed' | 'stalled' | 'deleted';
 const finalStatuses: readonly FinalStatus[] = ['completed', 'failed', 'stalled', 'deleted'];
@@ -40,7 +39,6 @@ export async function waitForSettlement(
       const view = await client.workflow
         .getHandle(videoWorkflowId(mediaId))
         .query(pipelineStateQuery)
-        .then((v) => v as PipelineView)
         .catch(() => undefined);
       if (view && (finalStatuses as readonly string[]).includes(view.status)) {
         settled.set(mediaId, {

@@ -3,7 +3,7 @@ import { fetchPlayInfo, type PlayInfo, type PlayInfoInput } from './playInfo';
 import { describeWorker } from './probe';
 import { createVodApi, type VodApiSettings } from './vodApi';
 import { publishDocument, type PublishInput, type PublishResult, type WebhookSettings } from './webhook';
-import type { ReconciliationReport } from '../workflows/videoState';
+import type { ReconciliationReport } from '../shared/videoState';
 
 export { describeWorker } from './probe';
 export type { VodApiSettings, VodCredentials } from './vodApi';

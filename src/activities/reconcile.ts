@@ -1,10 +1,5 @@
 import type { StageName } from '../shared/pipelineOptions';
-import type {
-  ReconciliationReport,
-  SnapshotResult,
-  StageReport,
-  StreamResult,
-} from '../workflows/videoState';
+import type { ReconciliationReport, SnapshotResult, StageReport, StreamResult } from '../shared/videoState';
 import { VodApiError, type VodApi } from './vodApi';
 import { vodFailure } from './vodFailure';
 

@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { Next } from '@temporalio/common';
 import { videoPipelineWorkflowType } from '../shared/definitions';
-import type { VideoPipelineResult } from './videoPipeline';
+import type { VideoPipelineResult } from '../shared/definitions';
 
 export type FinishedPipelineStatus = VideoPipelineResult['status'];
 

@@ -8,7 +8,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { VodflowActivities } from '../activities';
 import type { PlayInfo } from '../activities/playInfo';
 import type { PipelineOptions, StageName } from '../shared/pipelineOptions';
-import type { VideoState } from './videoState';
+import type { VideoState } from '../shared/videoState';
 
 export interface StepContext {
   workflowId: string;

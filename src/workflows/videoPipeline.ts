@@ -19,9 +19,14 @@ import { DedupeMemory } from './dedupeMemory';
 import {
   pipelineStateQuery,
   vodEventSignal,
+  type PipelineState,
+  type PipelineStatus,
+  type PipelineView,
   type VideoEventDelivery,
   type VideoPipelineInput,
+  type VideoPipelineResult,
 } from '../shared/definitions';
+import type { StageStatus } from '../shared/videoState';
 import { resolvePipelineOptions, type PipelineOptions, type StageName } from '../shared/pipelineOptions';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../shared/searchAttributes';
 import { pipelineSteps, type StepContext } from './steps';
@@ -31,47 +36,7 @@ import {
   initialVideoState,
   requiredProgress,
   stageFingerprint,
-  type ReconciliationReport,
-  type StageStatus,
-  type VideoState,
-} from './videoState';
-
-/**
- * waiting: required stages outstanding · processing: running downstream steps ·
- * completed: steps done, lingering for late events · failed: a required stage or a step
- * failed (a later event can still revive it while lingering) · stalled / deleted: final.
- */
-export type PipelineStatus = 'waiting' | 'processing' | 'completed' | 'failed' | 'stalled' | 'deleted';
-
-export interface StepRecord {
-  status: 'succeeded' | 'failed' | 'skipped';
-  /** Stage fingerprint the step last ran on; it reruns when this changes. */
-  version: string;
-  atMs: number;
-  output?: unknown;
-  error?: string;
-}
-
-/** Everything the workflow knows; the pipelineState query returns it whole. */
-export interface PipelineState {
-  mediaId: string;
-  region: string;
-  startedAtMs: number;
-  /** 1 for the first run, +1 per continue-as-new. */
-  run: number;
-  status: PipelineStatus;
-  reason?: string;
-  /** When the status last became completed/failed: the linger window starts here. */
-  settledAtMs?: number;
-  video: VideoState;
-  /** Workflow time at which a stage first succeeded; transcode/snapshot deadlines count from upload's. */
-  stageSettledAtMs: Partial<Record<StageName, number>>;
-  steps: Record<string, StepRecord>;
-  reconciliation: { count: number; lastAtMs?: number; lastReport?: ReconciliationReport; lastError?: string };
-  duplicates: number;
-  /** Idempotency keys of delivered publications, newest last (bounded). */
-  publications: string[];
-}
+} from './stageMachine';
 
 interface CarriedState {
   pipeline: PipelineState;
@@ -79,22 +44,6 @@ interface CarriedState {
   seen: string[];
   queue: VideoEventDelivery[];
 }
-
-export interface VideoPipelineResult {
-  mediaId: string;
-  region: string;
-  status: 'completed' | 'failed' | 'stalled' | 'deleted';
-  reason?: string;
-  stages: Record<StageName, { status: StageStatus; version: number; source?: string }>;
-  publications: string[];
-  runs: number;
-}
-
-export type PipelineView = PipelineState & {
-  options: PipelineOptions;
-  queued: number;
-  dedupeMemory: number;
-};
 
 const reconcileCalls = proxyActivities<VodflowActivities>({
   startToCloseTimeout: '1 minute',

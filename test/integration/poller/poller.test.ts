@@ -10,7 +10,6 @@ import { createMnsQueue } from '../../../src/poller/mnsQueue';
 import type { QueueTransport } from '../../../src/poller/queueTransport';
 import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
 import { videoWorkflowId, pipelineStateQuery } from '../../../src/shared/definitions';
-import type { PipelineView } from '../../../src/workflows/videoPipeline';
 import { startMnsEmulator } from '../../../harness/emulators/mns';
 import { createMnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
@@ -324,7 +323,7 @@ test('a poller killed with SIGKILL mid-batch loses nothing, and redelivery has n
       );
     });
     // Two distinct uploads were sent; every further delivery must have been recognised as a duplicate.
-    const state = (await handle.query(pipelineStateQuery)) as PipelineView;
+    const state = await handle.query(pipelineStateQuery);
     assert.equal(state.duplicates, ids.length - 2, 'each distinct upload applied once');
   }
 });

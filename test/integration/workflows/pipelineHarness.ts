@@ -14,12 +14,13 @@ import { startWorker, type RunningWorker } from '../../../src/worker/createWorke
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
+  pipelineStateQuery,
   vodEventSignal,
+  type PipelineView,
   type VideoPipelineInput,
 } from '../../../src/shared/definitions';
 import type { PipelineOptionsInput } from '../../../src/shared/pipelineOptions';
 import { VideoId } from '../../../src/shared/searchAttributes';
-import type { PipelineView } from '../../../src/workflows/videoPipeline';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
 import { startWebhookSink, type WebhookSink } from '../../harness/webhookSink';
 
@@ -83,7 +84,7 @@ export function handleFor(t: PipelineTestEnv, mediaId: string): WorkflowHandle {
 }
 
 export async function queryState(t: PipelineTestEnv, mediaId: string): Promise<PipelineView> {
-  return (await handleFor(t, mediaId).query('pipelineState')) as PipelineView;
+  return handleFor(t, mediaId).query(pipelineStateQuery);
 }
 
 /** Bounded poll (no timing assertions): resolves with the first value the predicate accepts. */

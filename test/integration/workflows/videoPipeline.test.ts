@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { VideoReadyDocument } from '../../../src/workflows/steps';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/shared/searchAttributes';
-import type { VideoPipelineResult } from '../../../src/workflows/videoPipeline';
+import { pipelineStateQuery, type VideoPipelineResult } from '../../../src/shared/definitions';
 import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { startHealthServer } from '../../../src/observability/healthServer';
 import { startWorker } from '../../../src/worker/createWorker';
@@ -327,9 +327,7 @@ test('a re-transcode after completion reruns only the steps whose inputs changed
   assert.equal(result.stages.upload.version, 1);
   const [, second] = docsFor(id);
   assert.equal(second?.version, 'u1-t2-s1');
-  const state = (await handle.query('pipelineState')) as {
-    steps: Record<string, { atMs: number; version: string }>;
-  };
+  const state = await handle.query(pipelineStateQuery);
   assert.equal(state.steps.fetchPlayInfo?.version, 't2');
   assert.notEqual(state.steps.fetchPlayInfo?.atMs, playInfoAt);
 });

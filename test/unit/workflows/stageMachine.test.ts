@@ -10,8 +10,8 @@ import {
   requiredProgress,
   snapshotUrl,
   stageFingerprint,
-  type VideoState,
-} from '../../../src/workflows/videoState';
+} from '../../../src/workflows/stageMachine';
+import type { VideoState } from '../../../src/shared/videoState';
 import {
   baseChangeEvent,
   deleteEvent,
