@@ -2,7 +2,7 @@
  * Signals, queries and inputs of the video pipeline, in one place, shared by the
  * poller (which signals), the workflow (which handles) and tools (which query).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { VodEvent } from '../events/model';
 import type { PipelineOptions, PipelineOptionsInput, StageName } from './pipelineOptions';
 import type { ReconciliationReport, StageStatus, VideoState } from './videoState';
@@ -39,19 +39,65 @@ export interface VideoPipelineInput {
 }
 
 /**
- * waiting: required stages outstanding · processing: running downstream steps ·
- * completed: steps done, lingering for late events · failed: a required stage or a step
- * failed (a later event can still revive it while lingering) · stalled / deleted: final.
+ * waiting: required stages outstanding · processing: running downstream steps (or waiting
+ * for a review) · completed: steps done, lingering for late events · failed: a required
+ * stage or a step failed · rejected: a review gate said no (both can still be revived by a
+ * later event while lingering) · stalled / deleted: final.
  */
-export type PipelineStatus = 'waiting' | 'processing' | 'completed' | 'failed' | 'stalled' | 'deleted';
+export type PipelineStatus =
+  'waiting' | 'processing' | 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted';
+
+/**
+ * One downstream step's latest outcome. running: started, not settled yet · succeeded ·
+ * failed (a non-optional failure fails the video; an optional one only its dependents) ·
+ * skipped: its `when` said no, or (with `blockedBy`) an optional dependency failed ·
+ * rejected: a review gate's decision was no.
+ */
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected';
 
 export interface StepRecord {
-  status: 'succeeded' | 'failed' | 'skipped';
-  /** Stage fingerprint the step last ran on; it reruns when this changes. */
+  status: StepStatus;
+  /** Fingerprint of the stage versions the step's inputs come from; it reruns when this changes. */
   version: string;
+  /** Workflow time of the last change of this record (start, then settlement). */
   atMs: number;
+  startedAtMs?: number;
+  /** Activity attempts are counted by the worker's metrics; this counts runs of the step. */
+  runs?: number;
+  optional?: boolean;
   output?: unknown;
   error?: string;
+  /** For a skipped step: the dependency whose failure it could not run without. */
+  blockedBy?: string;
+}
+
+/** A review gate waiting for a decision (shown by the query and as VodStage "review"). */
+export interface PendingReview {
+  step: string;
+  version: string;
+  sinceMs: number;
+  /** Workflow time at which the gate applies its default outcome. */
+  deadlineMs: number;
+  onTimeout: 'approve' | 'reject';
+}
+
+/** What `vodflow review` (or any client) sends to a video waiting for review. */
+export interface ReviewDecision {
+  /** The gate's step name; may be omitted when exactly one review is pending. */
+  step?: string;
+  approve: boolean;
+  reason?: string;
+  /** Who decided, for the record (a user name, a tool). */
+  reviewer?: string;
+}
+
+/** What a review gate step outputs; its dependents see it in `ctx.outputs`. */
+export interface ReviewOutcome {
+  approved: boolean;
+  reason: string | null;
+  decidedBy: 'reviewer' | 'timeout';
+  reviewer: string | null;
+  atMs: number;
 }
 
 /** Everything the workflow knows; the pipelineState query returns it whole. */
@@ -69,6 +115,8 @@ export interface PipelineState {
   /** Workflow time at which a stage first succeeded; transcode/snapshot deadlines count from upload's. */
   stageSettledAtMs: Partial<Record<StageName, number>>;
   steps: Record<string, StepRecord>;
+  /** Review gates waiting for a decision now. */
+  reviews: PendingReview[];
   reconciliation: { count: number; lastAtMs?: number; lastReport?: ReconciliationReport; lastError?: string };
   duplicates: number;
   /** Idempotency keys of delivered publications, newest last (bounded). */
@@ -78,7 +126,7 @@ export interface PipelineState {
 export interface VideoPipelineResult {
   mediaId: string;
   region: string;
-  status: 'completed' | 'failed' | 'stalled' | 'deleted';
+  status: 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted';
   reason?: string;
   stages: Record<StageName, { status: StageStatus; version: number; source?: string }>;
   publications: string[];
@@ -89,7 +137,17 @@ export type PipelineView = PipelineState & {
   options: PipelineOptions;
   queued: number;
   dedupeMemory: number;
+  /** The step graph this worker runs, in the order steps start when ready together. */
+  stepGraph: { name: string; dependsOn: string[]; kind: 'activity' | 'review'; optional: boolean }[];
 };
 
 /** The whole state, for tools and the Web UI's query tab. */
 export const pipelineStateQuery = defineQuery<PipelineView>('pipelineState');
+
+/**
+ * A review gate's decision. An update rather than a signal, so the sender learns at once
+ * whether a review was pending (the validator refuses otherwise, and nothing is recorded).
+ */
+export const reviewDecisionUpdate = defineUpdate<ReviewOutcome & { step: string }, [ReviewDecision]>(
+  'reviewDecision',
+);

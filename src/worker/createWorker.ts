@@ -1,8 +1,8 @@
 import { NativeConnection, Worker, type TLSConfig } from '@temporalio/worker';
-import { createActivities, describeWorker, type ActivityDeps } from '../activities';
-import { activityMetricsInterceptors } from './activityMetricsInterceptor';
-import { pipelineOutcomeSinks } from './pipelineOutcomeSink';
+import type { ActivityDeps } from '../activities';
+import { vodflowPlugin } from './plugin';
 import { installWorkerRuntime } from './runtime';
+import { checkStepModule, loadActivityModule } from './teamSteps';
 import { workflowBundle } from './workflowBundle';
 import { createWorkerMetrics, type WorkerMetrics } from './workerMetrics';
 
@@ -18,6 +18,10 @@ export interface WorkerOptions {
    * worker registers only the probe activity, enough for the smoke test and `doctor`.
    */
   activityDeps?: ActivityDeps;
+  /** A team's step module (workflow code exporting `steps`), added to the step graph. */
+  stepsModule?: string;
+  /** A team's activity module: its exported functions become activities. */
+  activitiesModule?: string;
   /** Extra or replacement activity implementations (a test's), merged last. */
   activities?: object;
   /**
@@ -52,18 +56,23 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
   });
+  // Mistakes in a team's step module stop the worker here, named, before the bundle is built.
+  if (options.stepsModule) checkStepModule(options.stepsModule);
+  const plugin = vodflowPlugin({
+    ...(options.stepsModule ? { steps: options.stepsModule } : {}),
+    activities: {
+      ...(options.activitiesModule ? loadActivityModule(options.activitiesModule) : {}),
+      ...(options.activities ?? {}),
+    },
+    activityDeps: options.activityDeps ?? null,
+    metrics,
+    workflowBundle: await workflowBundle(options.stepsModule),
+  });
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: {
-      describeWorker,
-      ...(options.activityDeps ? createActivities(options.activityDeps) : {}),
-      ...(options.activities ?? {}),
-    },
-    interceptors: { activity: [activityMetricsInterceptors(metrics)] },
-    sinks: pipelineOutcomeSinks(metrics),
+    plugins: [plugin],
     ...workerTuning,
   });
   const done = worker.run().finally(() => connection.close());

@@ -1,3 +1,7 @@
-// The workflow bundle's entry: every workflow type the worker registers.
+// The workflow bundle's entry without a team's steps: every workflow type the worker registers.
+// With a team's steps, the worker bundles a generated entry calling workflowsWithSteps instead.
+import { builtinSteps } from './builtinSteps';
+import { videoPipelineWith } from './videoPipeline';
+
 export { probeWorkflow } from './probe';
-export { videoPipeline } from './videoPipeline';
+export const videoPipeline = videoPipelineWith(builtinSteps);

@@ -22,6 +22,7 @@ export type FinishedPipelineStatus = VideoPipelineResult['status'];
 export const finishedPipelineStatuses: readonly FinishedPipelineStatus[] = [
   'completed',
   'failed',
+  'rejected',
   'stalled',
   'deleted',
 ];

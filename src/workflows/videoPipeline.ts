@@ -1,23 +1,23 @@
+/**
+ * One run per video (id vod-video-<mediaId>), started by the first event the poller signals.
+ * Handlers only dedupe and enqueue; the loop applies events, reconciles overdue stages
+ * through the VOD API, runs the step graph once the required stages succeeded, and settles.
+ */
 import {
   allHandlersFinished,
-  CancellationScope,
   condition,
   continueAsNew,
-  isCancellation,
   log,
   patched,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
-  upsertMemo,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { VodflowActivities } from '../activities';
 import type { VodEvent } from '../events/model';
-import { DedupeMemory } from './dedupeMemory';
 import {
   pipelineStateQuery,
+  reviewDecisionUpdate,
   vodEventSignal,
   type PipelineState,
   type PipelineStatus,
@@ -26,17 +26,15 @@ import {
   type VideoPipelineInput,
   type VideoPipelineResult,
 } from '../shared/definitions';
-import type { StageStatus } from '../shared/videoState';
 import { resolvePipelineOptions, type PipelineOptions, type StageName } from '../shared/pipelineOptions';
-import { VideoId, VodRegion, VodStage, VodStatus } from '../shared/searchAttributes';
-import { pipelineSteps, type StepContext } from './steps';
-import {
-  applyEvent,
-  applyReconciliation,
-  initialVideoState,
-  requiredProgress,
-  stageFingerprint,
-} from './stageMachine';
+import { VideoId } from '../shared/searchAttributes';
+import type { StageStatus } from '../shared/videoState';
+import { DedupeMemory } from './dedupeMemory';
+import { Inspection } from './inspection';
+import { applyEvent, applyReconciliation, initialVideoState, requiredProgress } from './stageMachine';
+import type { StepDefinition } from './stepDefinition';
+import { buildStepGraph, hasStepWork, type StepGraph } from './stepGraph';
+import { errorMessage, StepRunner } from './stepRunner';
 
 interface CarriedState {
   pipeline: PipelineState;
@@ -55,38 +53,28 @@ const reconcileCalls = proxyActivities<VodflowActivities>({
   },
 });
 
-const publicationsKept = 20;
 /** Late events that only confirm a reconciliation no longer rerun the steps (chaos finding F1). */
 const absorbLateConfirmationsPatch = 'absorb-late-confirmations';
 
-/**
- * One run per video (id vod-video-<mediaId>), started by the first event the poller
- * signals. Handlers only dedupe and enqueue; this loop applies events, runs
- * reconciliation at deadlines and downstream steps once required stages succeed.
- */
-export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPipelineResult> {
+export type VideoPipelineWorkflow = (input: VideoPipelineInput) => Promise<VideoPipelineResult>;
+
+/** The videoPipeline workflow running the given step graph (built-in steps plus a team's). */
+export function videoPipelineWith(steps: readonly StepDefinition[]): VideoPipelineWorkflow {
+  const graph = buildStepGraph(steps);
+  return async function videoPipeline(input: VideoPipelineInput): Promise<VideoPipelineResult> {
+    return runPipeline(graph, input);
+  };
+}
+
+async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise<VideoPipelineResult> {
   const carried = input.carried as CarriedState | undefined;
   const options = carried?.options ?? resolvePipelineOptions(input.options);
-  const info = workflowInfo();
-  const pipeline: PipelineState = carried?.pipeline
-    ? { ...carried.pipeline, run: carried.pipeline.run + 1 }
-    : {
-        mediaId: input.mediaId,
-        region: input.region,
-        startedAtMs: Date.now(),
-        run: 1,
-        status: 'waiting',
-        video: initialVideoState(input.mediaId),
-        stageSettledAtMs: {},
-        steps: {},
-        reconciliation: { count: 0 },
-        duplicates: 0,
-        publications: [],
-      };
+  const pipeline = carried?.pipeline ? resumed(carried.pipeline) : initialPipeline(input);
   const seen = new DedupeMemory(options.dedupeMemory, carried?.seen);
   const queue: VideoEventDelivery[] = [...(carried?.queue ?? [])];
   let deliveriesThisRun = 0;
-  let stepScope: CancellationScope | undefined;
+  const inspection = new Inspection(() => pipeline, options);
+  const steps = new StepRunner({ graph, pipeline, options, onInspectionChange: () => inspection.publish() });
 
   setHandler(vodEventSignal, (delivery) => {
     deliveriesThisRun += 1;
@@ -97,17 +85,28 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
     }
     queue.push(delivery);
     // A deletion must not wait for a slow step to finish: cancel it now, the loop does the rest.
-    if (isVideoDeletion(delivery.event)) stepScope?.cancel();
+    if (isVideoDeletion(delivery.event)) steps.cancel();
   });
   setHandler(pipelineStateQuery, (): PipelineView => ({
     ...pipeline,
     options,
     queued: queue.length,
     dedupeMemory: seen.toJSON().length,
+    stepGraph: graph.nodes.map((n) => ({
+      name: n.definition.name,
+      dependsOn: [...(n.definition.dependsOn ?? [])],
+      kind: n.definition.kind ?? 'activity',
+      optional: n.definition.optional === true,
+    })),
   }));
+  setHandler(reviewDecisionUpdate, (decision) => steps.decide(decision), {
+    validator: (decision) => {
+      if (typeof decision?.approve !== 'boolean') throw new Error('a decision needs approve: true or false');
+      steps.pendingReview(decision.step);
+    },
+  });
 
-  const published = { stage: '', status: '', memo: '' };
-  publishInspection(pipeline, options, published, info.typedSearchAttributes.get(VideoId) === undefined);
+  inspection.publish(workflowInfo().typedSearchAttributes.get(VideoId) === undefined);
 
   for (;;) {
     drainQueue();
@@ -118,33 +117,31 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
 
     const progress = requiredProgress(pipeline.video, options.requiredStages);
     if (progress.ready) {
-      if (hasStepWork()) {
-        await runSteps();
+      if (hasStepWork(steps.plan())) {
+        setStatus('processing');
+        inspection.publish();
+        await steps.run();
         continue; // events may have arrived while the steps ran
       }
-      const failedStep = Object.entries(pipeline.steps).find(([, r]) => r.status === 'failed');
-      if (failedStep) settle('failed', `step ${failedStep[0]} failed: ${failedStep[1].error}`);
-      else settle('completed');
+      settleSteps();
     } else if (progress.failed.length > 0) {
       settle('failed', progress.failed.map((s) => failureReason(s)).join('; '));
     } else if (pipeline.status !== 'waiting') {
-      pipeline.status = 'waiting';
-      pipeline.reason = undefined;
-      pipeline.settledAtMs = undefined;
+      setStatus('waiting');
     }
-    publishInspection(pipeline, options, published, false);
+    inspection.publish();
 
     if (workflowInfo().continueAsNewSuggested || deliveriesThisRun >= options.continueAsNewAfterEvents) {
       await condition(allHandlersFinished);
       const next: CarriedState = { pipeline, options, seen: seen.toJSON(), queue: [...queue] };
-      return await continueAsNew<typeof videoPipeline>({
+      return await continueAsNew<VideoPipelineWorkflow>({
         mediaId: input.mediaId,
         region: input.region,
         carried: next,
       });
     }
 
-    if (pipeline.status === 'completed' || pipeline.status === 'failed') {
+    if (isSettled(pipeline.status)) {
       const lingerEnd = (pipeline.settledAtMs ?? Date.now()) + options.lingerAfterCompletionMs;
       if (await waitForEvents(lingerEnd)) continue;
       return result();
@@ -157,24 +154,7 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
     const pastFinal = Date.now() >= finalDeadline;
     await reconcile(pastFinal ? progress.pending : overduePending(progress.pending));
     drainQueue();
-    if (
-      pastFinal &&
-      !pipeline.video.deleted &&
-      !requiredProgress(pipeline.video, options.requiredStages).ready
-    ) {
-      const after = requiredProgress(pipeline.video, options.requiredStages);
-      if (after.failed.length === 0) {
-        const last = pipeline.reconciliation.lastReport;
-        const vodSays = last?.videoStatus ? ` (VOD video status ${last.videoStatus})` : '';
-        settle(
-          'stalled',
-          `required stages not complete ${Math.round(options.finalDeadlineMs / 1000)} s after the first event: ` +
-            `${after.pending.join(', ')}${vodSays}${pipeline.reconciliation.lastError ? `; last reconciliation error: ${pipeline.reconciliation.lastError}` : ''}`,
-        );
-        publishInspection(pipeline, options, published, false);
-        return result();
-      }
-    }
+    if (pastFinal && !pipeline.video.deleted && stallIfStillPending()) return result();
   }
 
   function drainQueue(): void {
@@ -184,10 +164,7 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
         absorbLateConfirmations: patched(absorbLateConfirmationsPatch),
       });
       pipeline.video = applied.state;
-      for (const stage of applied.changed) {
-        if (pipeline.video.stages[stage].status === 'succeeded')
-          pipeline.stageSettledAtMs[stage] ??= Date.now();
-      }
+      stagesChanged(applied.changed);
       if (applied.outcome !== 'applied') {
         log.info('event not applied', {
           identity: delivery.event.identity,
@@ -196,6 +173,15 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
           note: applied.note,
         });
       }
+    }
+  }
+
+  function stagesChanged(changed: readonly StageName[]): void {
+    if (changed.length === 0) return;
+    steps.inputsChanged();
+    for (const stage of changed) {
+      if (pipeline.video.stages[stage].status === 'succeeded')
+        pipeline.stageSettledAtMs[stage] ??= Date.now();
     }
   }
 
@@ -235,10 +221,7 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
       pipeline.reconciliation.lastError = undefined;
       const applied = applyReconciliation(pipeline.video, report);
       pipeline.video = applied.state;
-      for (const stage of applied.changed) {
-        if (pipeline.video.stages[stage].status === 'succeeded')
-          pipeline.stageSettledAtMs[stage] ??= Date.now();
-      }
+      stagesChanged(applied.changed);
     } catch (err) {
       // Retries are exhausted: keep waiting for events and the next reconciliation.
       pipeline.reconciliation.lastError = errorMessage(err);
@@ -246,68 +229,41 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
     }
   }
 
-  /** True when a step's inputs changed since it last ran, unless an earlier step failed on the current inputs. */
-  function hasStepWork(): boolean {
-    for (const step of pipelineSteps) {
-      if (step.patchId !== undefined && !patched(step.patchId)) continue;
-      const record = pipeline.steps[step.name];
-      if (record?.version !== stageFingerprint(pipeline.video, step.dependsOn)) return true;
-      if (record.status === 'failed') return false;
-    }
-    return false;
+  /** Every step settled at the current inputs: the video's outcome is the steps' outcome. */
+  function settleSteps(): void {
+    const failed = steps.plan().failed;
+    const rejected = failed.find((f) => f.status === 'rejected');
+    if (rejected) settle('rejected', `step ${rejected.name} ${rejected.error ?? 'rejected'}`);
+    else if (failed.length > 0) settle('failed', `step ${failed[0]!.name} failed: ${failed[0]!.error}`);
+    else settle('completed');
   }
 
-  async function runSteps(): Promise<void> {
-    pipeline.status = 'processing';
-    pipeline.reason = undefined;
-    publishInspection(pipeline, options, published, false);
-    const outputs: Record<string, unknown> = {};
-    for (const step of pipelineSteps) {
-      const version = stageFingerprint(pipeline.video, step.dependsOn);
-      const previous = pipeline.steps[step.name];
-      if (step.patchId !== undefined && !patched(step.patchId)) continue;
-      if (previous?.version === version) {
-        if (previous.status === 'failed') return; // blocked until its inputs change
-        if (previous.output !== undefined) outputs[step.name] = previous.output;
-        continue;
-      }
-      const ctx: StepContext = {
-        workflowId: info.workflowId,
-        mediaId: pipeline.mediaId,
-        region: pipeline.region,
-        options,
-        video: pipeline.video,
-        outputs,
-        version,
-      };
-      if (step.when && !step.when(ctx)) {
-        pipeline.steps[step.name] = { status: 'skipped', version, atMs: Date.now() };
-        continue;
-      }
-      const scope = new CancellationScope();
-      stepScope = scope;
-      try {
-        const output = await scope.run(() => step.run(ctx));
-        pipeline.steps[step.name] = { status: 'succeeded', version, atMs: Date.now(), output };
-        outputs[step.name] = output;
-        const key = (output as { idempotencyKey?: unknown } | undefined)?.idempotencyKey;
-        if (typeof key === 'string' && (output as { delivered?: boolean }).delivered) {
-          pipeline.publications = [...pipeline.publications, key].slice(-publicationsKept);
-        }
-      } catch (err) {
-        if (isCancellation(err)) return; // a deletion arrived; the loop settles it
-        pipeline.steps[step.name] = { status: 'failed', version, atMs: Date.now(), error: errorMessage(err) };
-        return; // later steps depend on earlier ones
-      } finally {
-        stepScope = undefined;
-      }
-    }
+  /** At the final deadline: a video whose required stages are still pending ends stalled. */
+  function stallIfStillPending(): boolean {
+    const after = requiredProgress(pipeline.video, options.requiredStages);
+    if (after.ready || after.failed.length > 0) return false;
+    const last = pipeline.reconciliation.lastReport;
+    const vodSays = last?.videoStatus ? ` (VOD video status ${last.videoStatus})` : '';
+    const lastError = pipeline.reconciliation.lastError;
+    settle(
+      'stalled',
+      `required stages not complete ${Math.round(options.finalDeadlineMs / 1000)} s after the first event: ` +
+        `${after.pending.join(', ')}${vodSays}${lastError ? `; last reconciliation error: ${lastError}` : ''}`,
+    );
+    inspection.publish();
+    return true;
   }
 
   function failureReason(stage: StageName): string {
     const failure = pipeline.video.stages[stage].failure;
     const detail = [failure?.code, failure?.message].filter(Boolean).join(': ');
     return `${stage} failed${detail ? ` (${detail})` : ''}`;
+  }
+
+  function setStatus(status: 'waiting' | 'processing'): void {
+    pipeline.status = status;
+    pipeline.reason = undefined;
+    pipeline.settledAtMs = undefined;
   }
 
   function settle(status: PipelineStatus, reason?: string): void {
@@ -319,7 +275,7 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
   }
 
   function result(): VideoPipelineResult {
-    publishInspection(pipeline, options, published, false);
+    inspection.publish();
     const { upload, transcode, snapshot } = pipeline.video.stages;
     const stage = (s: { status: StageStatus; version: number; source?: string }) => ({
       status: s.status,
@@ -338,65 +294,34 @@ export async function videoPipeline(input: VideoPipelineInput): Promise<VideoPip
   }
 }
 
+function initialPipeline(input: VideoPipelineInput): PipelineState {
+  return {
+    mediaId: input.mediaId,
+    region: input.region,
+    startedAtMs: Date.now(),
+    run: 1,
+    status: 'waiting',
+    video: initialVideoState(input.mediaId),
+    stageSettledAtMs: {},
+    steps: {},
+    reviews: [],
+    reconciliation: { count: 0 },
+    duplicates: 0,
+    publications: [],
+  };
+}
+
+/** A run continued as new: the same pipeline, one run later (older carried states lack newer fields). */
+function resumed(carried: PipelineState): PipelineState {
+  return { ...carried, reviews: carried.reviews ?? [], run: carried.run + 1 };
+}
+
+function isSettled(status: PipelineStatus): boolean {
+  return status === 'completed' || status === 'failed' || status === 'rejected';
+}
+
 function isVideoDeletion(event: VodEvent): boolean {
   if (event.eventType !== 'DeleteMediaComplete' || event.status !== 'success') return false;
   const payload = event.payload as { DeleteType?: string; MediaType?: string };
   return (payload.DeleteType ?? 'all') === 'all' && (payload.MediaType ?? 'video') === 'video';
-}
-
-/** VodStage: the first outstanding required stage, or where post-processing stands. */
-export function currentStage(pipeline: PipelineState, options: PipelineOptions): string {
-  if (pipeline.status === 'processing') return 'post-processing';
-  if (pipeline.status === 'completed') return 'done';
-  const progress = requiredProgress(pipeline.video, options.requiredStages);
-  const blocking = progress.failed[0] ?? progress.pending[0];
-  return blocking ?? 'post-processing';
-}
-
-/** Search attributes, memo and the UI's current details; each upsert only when it changed (each is a history event). */
-function publishInspection(
-  pipeline: PipelineState,
-  options: PipelineOptions,
-  published: { stage: string; status: string; memo: string },
-  setVideoId: boolean,
-): void {
-  const stage = currentStage(pipeline, options);
-  if (setVideoId || stage !== published.stage || pipeline.status !== published.status) {
-    upsertSearchAttributes([
-      ...(setVideoId ? [{ key: VideoId, value: pipeline.mediaId }] : []),
-      { key: VodStage, value: stage },
-      { key: VodStatus, value: pipeline.status },
-      { key: VodRegion, value: pipeline.region },
-    ]);
-    published.stage = stage;
-    published.status = pipeline.status;
-  }
-  const memo = {
-    videoId: pipeline.mediaId,
-    region: pipeline.region,
-    requiredStages: options.requiredStages,
-    status: pipeline.status,
-    reason: pipeline.reason ?? null,
-  };
-  const memoKey = JSON.stringify(memo);
-  if (memoKey !== published.memo) {
-    upsertMemo(memo);
-    published.memo = memoKey;
-  }
-  const { upload, transcode, snapshot } = pipeline.video.stages;
-  const streams = transcode.streams.filter((s) => s.status === 'success').length;
-  setCurrentDetails(
-    [
-      `**${pipeline.mediaId}** (${pipeline.region}) — ${pipeline.status}${pipeline.reason ? `: ${pipeline.reason}` : ''}`,
-      `- upload: ${upload.status}${upload.source ? ` (${upload.source})` : ''}`,
-      `- transcode: ${transcode.status}, ${streams} stream(s)${transcode.partial ? ', partially failed' : ''}`,
-      `- snapshot: ${snapshot.status}${snapshot.coverUrl ? ', cover set' : ''}`,
-      `- required: ${options.requiredStages.join(', ')}; run ${pipeline.run}; publications ${pipeline.publications.length}`,
-    ].join('\n'),
-  );
-}
-
-function errorMessage(err: unknown): string {
-  const e = err as { message?: string; cause?: { message?: string } };
-  return e?.cause?.message ?? e?.message ?? String(err);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { VideoReadyDocument } from '../../../src/workflows/steps';
+import type { VideoReadyDocument } from '../../../src/workflows/videoReadyDocument';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/shared/searchAttributes';
 import { pipelineStateQuery, type VideoPipelineResult } from '../../../src/shared/definitions';
 import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';

@@ -1,82 +1,10 @@
 /**
- * Downstream (post-processing) steps, run in list order once every required stage
- * succeeded. A step reruns only when the stages it depends on changed (a re-transcode
- * reruns fetchPlayInfo and publishVideoReady; a new snapshot job only publishVideoReady).
- * Adding a step = one activity in src/activities + one entry here (docs/EXTENDING.md).
+ * The "video ready" document the publishVideoReady step sends: built from the stages and
+ * the fetchPlayInfo step's output.
  */
-import { proxyActivities } from '@temporalio/workflow';
-import type { VodflowActivities } from '../activities';
 import type { PlayInfo } from '../activities/playInfo';
-import type { PipelineOptions, StageName } from '../shared/pipelineOptions';
-import type { VideoState } from '../shared/videoState';
-
-export interface StepContext {
-  workflowId: string;
-  mediaId: string;
-  region: string;
-  options: PipelineOptions;
-  video: VideoState;
-  /** Latest successful output of every earlier step, by step name. */
-  outputs: Readonly<Record<string, unknown>>;
-  /** Fingerprint of this step's inputs: the publication version, stable across retries. */
-  version: string;
-}
-
-export interface PipelineStep {
-  name: string;
-  /** The step reruns when any of these stages' versions change. */
-  dependsOn: readonly StageName[];
-  /** Skip the step (recorded as skipped) when this says no. */
-  when?: (ctx: StepContext) => boolean;
-  /**
-   * Set on a step added while workflows were already running: the runner checks
-   * `patched(patchId)` so replaying an older history never meets the new activity.
-   */
-  patchId?: string;
-  run(ctx: StepContext): Promise<unknown>;
-}
-
-const vodCalls = proxyActivities<VodflowActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    // GetPlayInfo answers Forbidden.IllegalStatus for a short while after a transcode: a few
-    // minutes of backoff cover it; non-retryable VOD codes (NotFound, …) stop at once.
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
-});
-
-const webhookCalls = proxyActivities<VodflowActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 12,
-    nonRetryableErrorTypes: ['WebhookRejected'],
-  },
-});
-
-export const pipelineSteps: readonly PipelineStep[] = [
-  {
-    name: 'fetchPlayInfo',
-    dependsOn: ['transcode'],
-    // Without transcoding there are no streams to ask for.
-    when: (ctx) => ctx.options.requiredStages.includes('transcode'),
-    run: (ctx) => vodCalls.fetchPlayInfo({ mediaId: ctx.mediaId, region: ctx.region }),
-  },
-  {
-    name: 'publishVideoReady',
-    dependsOn: ['upload', 'transcode', 'snapshot'],
-    run: (ctx) =>
-      webhookCalls.publishVideoReady({
-        idempotencyKey: `${ctx.workflowId}:publishVideoReady:${ctx.version}`,
-        document: videoReadyDocument(ctx),
-      }),
-  },
-];
+import type { StageName } from '../shared/pipelineOptions';
+import type { StepContext } from './stepDefinition';
 
 export interface VideoReadyDocument {
   type: 'vodflow.video.ready';
@@ -101,7 +29,6 @@ export interface VideoReadyDocument {
   stages: Record<StageName, { status: string; completedAt: string | null; source: string | null }>;
 }
 
-/** Built in the workflow (deterministic), so every retry of a publication sends the same bytes. */
 /** One stream as the "video ready" document shows it, from play info or from the events alike. */
 function publishedStream(s: {
   url?: string | undefined;
@@ -123,6 +50,7 @@ function publishedStream(s: {
   };
 }
 
+/** Built in the workflow (deterministic), so every retry of a publication sends the same bytes. */
 export function videoReadyDocument(ctx: StepContext): VideoReadyDocument {
   const { stages } = ctx.video;
   const play = ctx.outputs.fetchPlayInfo as PlayInfo | undefined;
