@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Register>> = {
   doctor: async () => (await import('./commands/doctor')).registerDoctorCommand,
   'mns-emulator': async () => (await import('./commands/mnsEmulator')).registerMnsEmulatorCommand,
   poller: async () => (await import('./commands/poller')).registerPollerCommand,
+  review: async () => (await import('./commands/review')).registerReviewCommand,
   run: async () => (await import('./commands/run')).registerRunCommand,
   setup: async () => (await import('./commands/setup')).registerSetupCommand,
   simulate: async () => (await import('./commands/simulate')).registerSimulateCommand,

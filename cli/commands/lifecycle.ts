@@ -1,10 +1,18 @@
+import type { Command } from 'commander';
 import type { Logger } from '../../src/observability/logger';
 import { ConfigError, loadConfig, type Role, type VodflowConfig } from '../../src/config';
 
-/** Loads the configuration or exits 2 with every problem listed (values of secrets never shown). */
-export function configOrExit(role: Role, file: string | undefined): VodflowConfig {
+/**
+ * Loads the configuration or exits 2 with every problem listed (values of secrets never shown).
+ * `overrides` are settings given as flags; they win over the environment and the file.
+ */
+export function configOrExit(
+  role: Role,
+  file: string | undefined,
+  overrides: Record<string, string> = {},
+): VodflowConfig {
   try {
-    return loadConfig({ role, ...(file ? { file } : {}) });
+    return loadConfig({ role, ...(file ? { file } : {}), env: { ...process.env, ...overrides } });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`vodflow ${role}: ${err.message}`);
@@ -53,4 +61,24 @@ export function untilStopSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+}
+
+export interface TeamStepFlags {
+  steps?: string;
+  activities?: string;
+}
+
+/** `--steps` and `--activities`: a team's step module and activity module (docs/EXTENDING.md). */
+export function withTeamStepOptions(command: Command): Command {
+  return command
+    .option('--steps <module>', "a team's step module (compiled JS exporting `steps`); VODFLOW_STEPS_MODULE")
+    .option('--activities <module>', "the team's activity module; VODFLOW_ACTIVITIES_MODULE");
+}
+
+/** The flags as the settings they stand for. */
+export function teamStepSettings(flags: TeamStepFlags): Record<string, string> {
+  return {
+    ...(flags.steps ? { VODFLOW_STEPS_MODULE: flags.steps } : {}),
+    ...(flags.activities ? { VODFLOW_ACTIVITIES_MODULE: flags.activities } : {}),
+  };
 }

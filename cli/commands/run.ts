@@ -2,17 +2,22 @@ import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import { configOrExit, stopOnSignals } from './lifecycle';
+import {
+  configOrExit,
+  stopOnSignals,
+  teamStepSettings,
+  withTeamStepOptions,
+  type TeamStepFlags,
+} from './lifecycle';
 import { startPollerProcess } from '../../src/process/pollerProcess';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
+  withTeamStepOptions(program.command('run'))
     .description('Run the worker and the poller in one process.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
-    .action(async (opts: { config?: string }) => {
-      const config = configOrExit('run', opts.config);
+    .action(async (opts: { config?: string } & TeamStepFlags) => {
+      const config = configOrExit('run', opts.config, teamStepSettings(opts));
       const logger = createLogger('vodflow', config.logLevel);
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
       const worker = await startWorkerProcess(

@@ -3,15 +3,20 @@ import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import { configOrExit, stopOnSignals } from './lifecycle';
+import {
+  configOrExit,
+  stopOnSignals,
+  teamStepSettings,
+  withTeamStepOptions,
+  type TeamStepFlags,
+} from './lifecycle';
 
 export function registerWorkerCommand(program: Command): void {
-  program
-    .command('worker')
+  withTeamStepOptions(program.command('worker'))
     .description('Run the Temporal worker: video pipeline workflows and their activities.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
-    .action(async (opts: { config?: string }) => {
-      const config = configOrExit('worker', opts.config);
+    .action(async (opts: { config?: string } & TeamStepFlags) => {
+      const config = configOrExit('worker', opts.config, teamStepSettings(opts));
       const logger = createLogger('worker', config.logLevel);
       // The only registry this process serves, so it carries the Node process metrics.
       const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
@@ -79,6 +81,9 @@ export const settingsSchema = z.object({
   VODFLOW_VOD_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   VODFLOW_VOD_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
   VODFLOW_WEBHOOK_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
+  // A team's steps (workflow code) and activities, as compiled JS modules (docs/EXTENDING.md).
+  VODFLOW_STEPS_MODULE: nonEmpty.optional(),
+  VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 });
 
@@ -157,13 +162,19 @@ export interface VodflowConfig {
     vodEndpoint?: string;
     vodTimeoutMs: number;
     webhookTimeoutMs: number;
+    /** Absolute paths of a team's step and activity modules. */
+    stepsModule?: string;
+    activitiesModule?: string;
   };
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
 }
 
-/** Which process reads the config: setup and doctor need queues and credentials like the poller. */
-export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor';
+/**
+ * Which process reads the config: setup and doctor need queues and credentials like the poller;
+ * operator commands (review, status, …) only talk to Temporal.
+ */
+export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'operator';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -172,7 +183,7 @@ export function buildConfig(
   issue: (name: string, message: string) => void,
 ): VodflowConfig {
   const s = settings;
-  const needsQueues = role !== 'worker';
+  const needsQueues = role !== 'worker' && role !== 'operator';
 
   if (s.VODFLOW_WEBHOOK_URL && !s.VODFLOW_WEBHOOK_SECRET) {
     issue(
@@ -186,7 +197,7 @@ export function buildConfig(
   if (!s.ALIBABA_CLOUD_ACCESS_KEY_ID && s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', 'is required when ALIBABA_CLOUD_ACCESS_KEY_SECRET is set');
   }
-  if (!s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
+  if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
       needsQueues ? 'read MNS queues' : '',
       role !== 'poller' ? 'call the VOD API' : '',
@@ -266,9 +277,27 @@ export function buildConfig(
       ...(s.VODFLOW_VOD_ENDPOINT ? { vodEndpoint: s.VODFLOW_VOD_ENDPOINT } : {}),
       vodTimeoutMs: s.VODFLOW_VOD_TIMEOUT_MS,
       webhookTimeoutMs: s.VODFLOW_WEBHOOK_TIMEOUT_MS,
+      ...moduleSetting('VODFLOW_STEPS_MODULE', 'stepsModule', s.VODFLOW_STEPS_MODULE, issue),
+      ...moduleSetting('VODFLOW_ACTIVITIES_MODULE', 'activitiesModule', s.VODFLOW_ACTIVITIES_MODULE, issue),
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
   };
+}
+
+/** A module path setting: resolved against the working directory, and it must exist. */
+function moduleSetting<K extends string>(
+  name: string,
+  key: K,
+  value: string | undefined,
+  issue: (name: string, message: string) => void,
+): Partial<Record<K, string>> {
+  if (value === undefined) return {};
+  const resolved = path.resolve(value);
+  if (!existsSync(resolved)) {
+    issue(name, 'names a file that does not exist');
+    return {};
+  }
+  return { [key]: resolved } as Partial<Record<K, string>>;
 }
 
 function buildPipelineOptions(

@@ -18,6 +18,8 @@ export async function startWorkerProcess(
     ...(tls ? { tls } : {}),
     ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
     activityDeps: activityDeps(config),
+    ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
+    ...(config.worker.activitiesModule ? { activitiesModule: config.worker.activitiesModule } : {}),
     metrics,
   });
   logger.info(
@@ -25,6 +27,7 @@ export async function startWorkerProcess(
       address: config.temporal.address,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
+      ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
     },
     'worker started',
   );

@@ -39,6 +39,11 @@ interface StepBase {
    * here change. Steps that do not depend on each other run in parallel.
    */
   dependsOn?: readonly string[];
+  /**
+   * Steps that must wait for this one, as if they named it in their dependsOn: how a team puts
+   * a step (a review gate, say) in front of a built-in step such as publishVideoReady.
+   */
+  before?: readonly string[];
   /** Skip the step (recorded as skipped, dependents still run) when this says no. */
   when?: (ctx: StepContext) => boolean;
   /** A failure is recorded and shown but does not fail the video; dependents are skipped. */

@@ -16,7 +16,7 @@ export class StepGraphError extends Error {
 
 export interface StepNode {
   definition: StepDefinition;
-  /** Steps named in dependsOn. */
+  /** Steps it waits for: named in its dependsOn, or naming it in their `before`. */
   stepDeps: string[];
   /** Every step reachable through dependsOn: the outputs the step sees. */
   ancestors: string[];
@@ -48,8 +48,18 @@ export function buildStepGraph(definitions: readonly StepDefinition[]): StepGrap
     }
     byDefinition.set(step.name, step);
   }
+  // `before` edges are dependencies seen from the other side.
+  const dependsOn = new Map(definitions.map((s) => [s.name, [...(s.dependsOn ?? [])]]));
   for (const step of definitions) {
-    for (const dep of step.dependsOn ?? []) {
+    for (const later of step.before ?? []) {
+      if (!byDefinition.has(later)) {
+        throw new StepGraphError(`step ${step.name} must run before ${later}, which is not a step`);
+      }
+      dependsOn.get(later)!.push(step.name);
+    }
+  }
+  for (const step of definitions) {
+    for (const dep of dependsOn.get(step.name)!) {
       if (!isStageName(dep) && !byDefinition.has(dep)) {
         throw new StepGraphError(`step ${step.name} depends on ${dep}, which is neither a stage nor a step`);
       }
@@ -60,7 +70,7 @@ export function buildStepGraph(definitions: readonly StepDefinition[]): StepGrap
   // Kahn's algorithm, smallest name first among the ready: the order does not depend on how
   // the list was written, so reordering definitions never reorders the workflow's commands.
   const pending = new Map(
-    definitions.map((s) => [s.name, new Set((s.dependsOn ?? []).filter((d) => !isStageName(d)))]),
+    definitions.map((s) => [s.name, new Set(dependsOn.get(s.name)!.filter((d) => !isStageName(d)))]),
   );
   const order: string[] = [];
   while (pending.size > 0) {
@@ -79,8 +89,8 @@ export function buildStepGraph(definitions: readonly StepDefinition[]): StepGrap
   const byName = new Map<string, StepNode>();
   for (const name of order) {
     const definition = byDefinition.get(name)!;
-    const deps = definition.dependsOn ?? [];
-    const stepDeps = deps.filter((d) => !isStageName(d));
+    const deps = dependsOn.get(name)!;
+    const stepDeps = [...new Set(deps.filter((d) => !isStageName(d)))];
     const ancestors = new Set<string>();
     const stages = new Set<StageName>(deps.filter(isStageName));
     for (const dep of stepDeps) {

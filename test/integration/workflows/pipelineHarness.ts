@@ -32,6 +32,8 @@ export interface PipelineTestEnv {
   sink: WebhookSink;
   worker: RunningWorker;
   taskQueue: string;
+  /** What the pipeline's activities are given: for tests that start a worker of their own. */
+  activityDeps: ActivityDeps;
   teardown(): Promise<void>;
 }
 
@@ -39,17 +41,19 @@ export async function startPipelineTestEnv(vod: ActivityDeps['vod']): Promise<Pi
   const env = await startTemporalTestEnv();
   const sink = await startWebhookSink(webhookSecret);
   const taskQueue = uniqueName('pipeline');
+  const activityDeps = { vod, webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 } };
   const worker = await startWorker({
     address: env.server.address,
     namespace: env.server.namespace,
     taskQueue,
-    activityDeps: { vod, webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 } },
+    activityDeps,
   });
   return {
     env,
     sink,
     worker,
     taskQueue,
+    activityDeps,
     async teardown() {
       await worker.shutdown();
       await sink.close();

@@ -34,30 +34,70 @@ function historyFromCliJson(json: unknown): proto.temporal.api.history.v1.IHisto
   }) as proto.temporal.api.history.v1.IHistory;
 }
 
-test('recorded videoPipeline histories replay against the current workflow bundle', async () => {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  assert.ok(files.length >= 5, `expected recorded histories in ${dir}, found ${files.length}`);
-  const histories = await Promise.all(
+async function recordedHistories(folder: string) {
+  const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort();
+  return Promise.all(
     files.map(async (file) => {
-      const recorded = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as {
+      const recorded = JSON.parse(await readFile(path.join(folder, file), 'utf8')) as {
         workflowId: string;
         history: unknown;
       };
       return { workflowId: `${file}:${recorded.workflowId}`, history: historyFromCliJson(recorded.history) };
     }),
   );
+}
+
+/** Replays each history against the bundle of vodflow with the given step module; failures by history. */
+async function replay(
+  histories: Awaited<ReturnType<typeof recordedHistories>>,
+  stepsModule?: string,
+): Promise<{ replayed: number; failures: string[]; finished: unknown[] }> {
   const failures: string[] = [];
   let replayed = 0;
   // The bundle's outcome interceptor calls its sink; a replay must never count an end again.
   const metrics = createWorkerMetrics({ defaultMetrics: false });
   for await (const result of Worker.runReplayHistories(
-    { workflowBundle: await workflowBundle(), sinks: pipelineOutcomeSinks(metrics) },
+    { workflowBundle: await workflowBundle(stepsModule), sinks: pipelineOutcomeSinks(metrics) },
     histories,
   )) {
     replayed += 1;
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
-  assert.equal(replayed, files.length);
+  return { replayed, failures, finished: (await metrics.pipelinesFinished.get()).values };
+}
+
+const teamSteps = (name: string) => require.resolve(`./teamSteps/${name}`);
+
+test('recorded videoPipeline histories replay against the current workflow bundle', async () => {
+  const histories = await recordedHistories(dir);
+  assert.ok(histories.length >= 5, `expected recorded histories in ${dir}, found ${histories.length}`);
+  const { replayed, failures, finished } = await replay(histories);
+  assert.equal(replayed, histories.length);
   assert.deepEqual(failures, []);
-  assert.deepEqual((await metrics.pipelinesFinished.get()).values, []);
+  assert.deepEqual(finished, []);
+});
+
+test('patch markers make step changes safe: histories replay after steps were added, retired and reordered', async () => {
+  const team = await recordedHistories(path.join(dir, 'team-steps'));
+  assert.ok(team.length >= 2, 'recorded team-step histories (VODFLOW_RECORD_HISTORIES=1 teamSteps.test.js)');
+  const markers = team.flatMap((h) =>
+    (h.history.events ?? []).filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch'),
+  );
+  assert.ok(markers.length > 0, 'the team-step histories carry patch markers');
+  // V1 histories (and V1-then-V2 ones) on V2: a step added, one retired, the list reordered.
+  const onV2 = await replay(team, teamSteps('stepsV2'));
+  assert.deepEqual(onV2.failures, []);
+  // vodflow's own histories, recorded before any team step existed, on a worker with team steps.
+  const base = await replay(await recordedHistories(dir), teamSteps('stepsV2'));
+  assert.deepEqual(base.failures, []);
+});
+
+test('without retiring first, deleting a step that ran breaks replay: the check the patches pass is real', async () => {
+  const team = await recordedHistories(path.join(dir, 'team-steps'));
+  const { failures } = await replay(team, teamSteps('stepsV2Removed'));
+  assert.equal(failures.length, team.length, 'every history that ran archiveSource fails without it');
+  assert.ok(
+    failures.every((f) => /nondetermin/i.test(f)),
+    failures.join('\n'),
+  );
 });
