@@ -169,3 +169,27 @@ test('a rejected review gate is reported as rejected and blocks what depends on 
   assert.deepEqual(plan.failed, [{ name: 'review', status: 'rejected', error: 'rejected by ann: blurry' }]);
   assert.deepEqual(plan.start, []);
 });
+
+test('`before` puts a team step in front of a built-in one, and the built-in keeps its version inputs', () => {
+  const gate = defineReviewGate({
+    name: 'contentReview',
+    dependsOn: ['snapshot'],
+    before: ['publishVideoReady'],
+    timeout: '1 hour',
+    onTimeout: 'reject',
+  });
+  const graph = buildStepGraph([...builtinSteps, gate]);
+  const publish = graph.byName.get('publishVideoReady')!;
+  assert.deepEqual(publish.stepDeps, ['fetchPlayInfo', 'contentReview']);
+  assert.equal(stepVersion(publish, video({ upload: 1, transcode: 1, snapshot: 2 })), 'u1-t1-s2');
+  assert.throws(() => buildStepGraph([step('a', [], { before: ['nope'] } as never)]), /must run before nope/);
+  assert.throws(
+    () =>
+      buildStepGraph([
+        step('a', ['b']),
+        step('b', [], { before: ['a'] } as never),
+        step('c', ['a'], { before: ['b'] } as never),
+      ]),
+    /cycle/,
+  );
+});
