@@ -37,6 +37,8 @@ export interface ClusterOptions {
   startTimeoutMs?: number;
   /** Budget for stop, kill and restart. */
   commandTimeoutMs?: number;
+  /** Stop whatever did start when `start` fails (default true). */
+  stopOnFailure?: boolean;
   /** Extra environment for every scripts/cluster call. */
   env?: Record<string, string>;
 }
@@ -172,7 +174,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
 
   await run(installScript, [], scriptEnv, options.installTimeoutMs ?? 30 * 60_000);
-  await run(clusterScript, ['start'], scriptEnv, options.startTimeoutMs ?? 5 * 60_000);
+  try {
+    await run(clusterScript, ['start'], scriptEnv, options.startTimeoutMs ?? 5 * 60_000);
+  } catch (err) {
+    // A half-started cluster is no use to the caller, and nobody would stop it.
+    if (options.stopOnFailure ?? true) {
+      await run(clusterScript, ['stop'], scriptEnv, commandTimeoutMs).catch(() => undefined);
+    }
+    throw err;
+  }
   const env = parseEnvLines((await run(clusterScript, ['env'], scriptEnv, commandTimeoutMs)).stdout);
 
   return {
