@@ -34,9 +34,17 @@ export interface VideoPipelineInput {
    * threshold). Absent: the defaults. Only read on a first start; later runs carry theirs.
    */
   options?: PipelineOptionsInput;
+  /**
+   * Who started the run: `event` (the poller or the ingress, the default) or `backfill` (a
+   * sweep found a video with no pipeline): a backfilled run is marked (VodBackfilled) and asks
+   * the VOD API at once instead of waiting for events first.
+   */
+  origin?: PipelineOrigin;
   /** Carried across continue-as-new; absent on a first start. */
   carried?: unknown;
 }
+
+export type PipelineOrigin = 'event' | 'backfill';
 
 /**
  * waiting: required stages outstanding · processing: running downstream steps (or waiting
@@ -104,6 +112,8 @@ export interface ReviewOutcome {
 export interface PipelineState {
   mediaId: string;
   region: string;
+  /** Absent on runs started before origins existed: those came from events. */
+  origin?: PipelineOrigin;
   startedAtMs: number;
   /** 1 for the first run, +1 per continue-as-new. */
   run: number;

@@ -8,4 +8,7 @@ export const VodStage = defineSearchAttributeKey('VodStage', SearchAttributeType
 export const VodStatus = defineSearchAttributeKey('VodStatus', SearchAttributeType.KEYWORD);
 export const VodRegion = defineSearchAttributeKey('VodRegion', SearchAttributeType.KEYWORD);
 
-export const vodflowSearchAttributes = [VideoId, VodStage, VodStatus, VodRegion] as const;
+/** "true" on pipelines a backfill sweep started for a video none of whose events arrived. */
+export const VodBackfilled = defineSearchAttributeKey('VodBackfilled', SearchAttributeType.KEYWORD);
+
+export const vodflowSearchAttributes = [VideoId, VodStage, VodStatus, VodRegion, VodBackfilled] as const;

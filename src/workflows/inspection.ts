@@ -6,7 +6,7 @@
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PipelineState } from '../shared/definitions';
 import type { PipelineOptions } from '../shared/pipelineOptions';
-import { VideoId, VodRegion, VodStage, VodStatus } from '../shared/searchAttributes';
+import { VideoId, VodBackfilled, VodRegion, VodStage, VodStatus } from '../shared/searchAttributes';
 import { requiredProgress } from './stageMachine';
 
 /** VodStage: the first outstanding required stage, `review` while a gate waits, or where post-processing stands. */
@@ -26,13 +26,18 @@ export class Inspection {
     private readonly options: PipelineOptions,
   ) {}
 
-  /** Publishes what changed; `setVideoId` on a first start whose starter did not set VideoId. */
-  publish(setVideoId = false): void {
+  /**
+   * Publishes what changed. On a run's first publication: `setVideoId` when the starter did not
+   * set VideoId, `markBackfilled` for a run a backfill sweep started.
+   */
+  publish(first: { setVideoId?: boolean; markBackfilled?: boolean } = {}): void {
     const pipeline = this.pipeline();
     const stage = currentStage(pipeline, this.options);
-    if (setVideoId || stage !== this.published.stage || pipeline.status !== this.published.status) {
+    const once = first.setVideoId === true || first.markBackfilled === true;
+    if (once || stage !== this.published.stage || pipeline.status !== this.published.status) {
       upsertSearchAttributes([
-        ...(setVideoId ? [{ key: VideoId, value: pipeline.mediaId }] : []),
+        ...(first.setVideoId ? [{ key: VideoId, value: pipeline.mediaId }] : []),
+        ...(first.markBackfilled ? [{ key: VodBackfilled, value: 'true' }] : []),
         { key: VodStage, value: stage },
         { key: VodStatus, value: pipeline.status },
         { key: VodRegion, value: pipeline.region },

@@ -106,7 +106,10 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     },
   });
 
-  inspection.publish(workflowInfo().typedSearchAttributes.get(VideoId) === undefined);
+  inspection.publish({
+    setVideoId: workflowInfo().typedSearchAttributes.get(VideoId) === undefined,
+    markBackfilled: pipeline.origin === 'backfill' && pipeline.run === 1,
+  });
 
   for (;;) {
     drainQueue();
@@ -190,6 +193,8 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
   }
 
   function overdueAt(stage: StageName): number {
+    // Nothing will come by events for a backfilled video: every stage is due for the VOD API at once.
+    if (pipeline.origin === 'backfill') return pipeline.startedAtMs;
     const anchor =
       stage === 'upload' ? pipeline.startedAtMs : (pipeline.stageSettledAtMs.upload ?? pipeline.startedAtMs);
     return anchor + options.overdueAfterMs[stage];
@@ -298,6 +303,7 @@ function initialPipeline(input: VideoPipelineInput): PipelineState {
   return {
     mediaId: input.mediaId,
     region: input.region,
+    ...(input.origin === 'backfill' ? { origin: 'backfill' as const } : {}),
     startedAtMs: Date.now(),
     run: 1,
     status: 'waiting',

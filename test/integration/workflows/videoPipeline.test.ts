@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { VideoReadyDocument } from '../../../src/workflows/videoReadyDocument';
 import { VideoId, VodRegion, VodStage, VodStatus } from '../../../src/shared/searchAttributes';
-import { pipelineStateQuery, type VideoPipelineResult } from '../../../src/shared/definitions';
+import {
+  pipelineStateQuery,
+  videoPipelineWorkflowType,
+  videoWorkflowId,
+  type VideoPipelineInput,
+  type VideoPipelineResult,
+} from '../../../src/shared/definitions';
 import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { startHealthServer } from '../../../src/observability/healthServer';
 import { startWorker } from '../../../src/worker/createWorker';
@@ -264,6 +270,35 @@ test('lost events are recovered by reconciliation through the VOD API', async ()
   assert.ok((doc?.snapshots[0]?.count ?? 0) > 0);
   assert.ok((doc?.source.size ?? 0) > 0, 'size from GetVideoInfo');
   await recordHistory(t, 'reconciled', handle);
+});
+
+test('a backfilled run asks the VOD API at once, completes without any event and is marked VodBackfilled', async () => {
+  const id = await vod.seedVideo({ stage: 'transcoded', streams: 1 });
+  const input: VideoPipelineInput = {
+    mediaId: id,
+    region: 'cn-shanghai',
+    origin: 'backfill',
+    options: { lingerAfterCompletionMs: 300 },
+  };
+  const handle = await t.env.client.workflow.start(videoPipelineWorkflowType, {
+    workflowId: videoWorkflowId(id),
+    taskQueue: t.taskQueue,
+    args: [input],
+  });
+  const result = (await handle.result()) as VideoPipelineResult;
+  assert.equal(result.status, 'completed');
+  assert.deepEqual(
+    [result.stages.upload.source, result.stages.transcode.source, result.stages.snapshot.source],
+    ['reconciliation', 'reconciliation', 'reconciliation'],
+  );
+  assert.equal(docsFor(id).length, 1);
+  const found = [];
+  for await (const w of t.env.client.workflow.list({
+    query: `VodBackfilled = "true" AND VideoId = "${id}"`,
+  })) {
+    found.push(w.workflowId);
+  }
+  assert.deepEqual(found, [videoWorkflowId(id)]);
 });
 
 test('a video that never finishes transcoding ends as stalled at the final deadline, with the reason', async () => {
