@@ -2,6 +2,7 @@
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 import { signV2, stringToSign } from '../../../harness/emulators/mns/signature';
+import { classifyMnsError, type MnsClient, type ReceivedMessage } from '../../../src/mns/client';
 
 export interface RawRequest {
   method: string;
@@ -84,4 +85,27 @@ export function errorCode(body: string): string | undefined {
 
 export function xmlField(body: string, name: string): string | undefined {
   return new RegExp(`<${name}>([^<]*)</${name}>`).exec(body)?.[1];
+}
+
+/**
+ * Batch-receives until `count` messages arrived (a real batch receive may come back short
+ * while more wait, so one call proves nothing); fails after `attempts` receives.
+ */
+export async function receiveAtLeast(
+  mns: MnsClient,
+  queue: string,
+  count: number,
+  attempts = 50,
+): Promise<ReceivedMessage[]> {
+  const got: ReceivedMessage[] = [];
+  for (let i = 0; i < attempts && got.length < count; i += 1) {
+    try {
+      const response = await mns.batchReceiveMessage(queue, Math.min(16, count - got.length));
+      got.push(...response.body);
+    } catch (err) {
+      if (classifyMnsError(err).kind !== 'message-not-exist') throw err;
+    }
+  }
+  if (got.length < count) throw new Error(`received ${got.length} of ${count} messages from ${queue}`);
+  return got;
 }
