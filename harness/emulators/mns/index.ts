@@ -7,7 +7,7 @@ import { listen } from '../listen';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { MnsAccount, randomSeed } from './account';
 import { SeededRandom, type DeliveryOptions } from './delivery';
-import { FaultInjector, type FaultConfig } from './faults';
+import { FaultInjector, validateFaultConfig, type FaultConfig } from './faults';
 import { createMnsHttpServer } from './httpServer';
 import { Throttle, type ThrottleOptions } from './throttle';
 import { selfSignedCertificate } from './tls';
@@ -133,7 +133,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     const saved = writer.load();
     if (saved !== undefined) account.restore(saved);
   }
-  const faults = new FaultInjector(options.faults ?? {}, random.next);
+  const faults = new FaultInjector(options.faults ?? faultsFromEnvironment(), random.next);
   const throttle = new Throttle(options.throttle ?? {}, random);
   let throttled = 0;
   const tls = options.tls ? await selfSignedCertificate(host) : undefined;
@@ -216,4 +216,19 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       return stopping;
     },
   };
+}
+
+/**
+ * `VODFLOW_MNS_EMULATOR_FAULTS` (JSON, the FaultConfig shape) gives every emulator started
+ * without `faults` its initial faults, so any suite can be run under, say, throttling
+ * without touching its stack: `VODFLOW_MNS_EMULATOR_FAULTS='{"*":{"throttleRate":0.05}}'`.
+ */
+export function faultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): FaultConfig {
+  const text = env.VODFLOW_MNS_EMULATOR_FAULTS;
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return validateFaultConfig(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`VODFLOW_MNS_EMULATOR_FAULTS: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
