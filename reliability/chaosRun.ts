@@ -289,12 +289,15 @@ class MnsFaults {
   private readonly latency = new Set<number>();
   private readonly drops = new Set<{ rate: number; phase: 'before' | 'after' }>();
   private errorRate: number;
+  /** MNS throttles a busy account (429 after a hold); as often as it errs, and it does nothing either. */
+  private throttleRate: number;
 
   constructor(
     private readonly stack: ChaosStack,
     baseErrorRate: number,
   ) {
     this.errorRate = baseErrorRate;
+    this.throttleRate = baseErrorRate;
   }
 
   addLatency(ms: number): () => void {
@@ -319,6 +322,7 @@ class MnsFaults {
     this.latency.clear();
     this.drops.clear();
     this.errorRate = 0;
+    this.throttleRate = 0;
   }
 
   config(): Record<string, unknown> {
@@ -326,6 +330,7 @@ class MnsFaults {
     const drop = [...this.drops].sort((a, b) => b.rate - a.rate)[0];
     const all = {
       errorRate: this.errorRate,
+      throttleRate: this.throttleRate,
       ...(latencyMs > 0 ? { latencyMs } : {}),
       ...(drop ? { dropRate: drop.rate, dropPhase: drop.phase } : {}),
     };
@@ -334,6 +339,7 @@ class MnsFaults {
     // after it took effect (a delete that happened, reported as a network error).
     const send = {
       errorRate: this.errorRate,
+      throttleRate: this.throttleRate,
       ...(latencyMs > 0 ? { latencyMs } : {}),
       ...(drop ? { dropRate: drop.rate, dropPhase: 'before' } : {}),
     };
