@@ -289,7 +289,7 @@ class MnsFaults {
   private readonly latency = new Set<number>();
   private readonly drops = new Set<{ rate: number; phase: 'before' | 'after' }>();
   private errorRate: number;
-  /** MNS throttles a busy account (429 after a hold); as often as it errs, and it does nothing either. */
+  /** MNS throttles the consumer's calls (429 after a hold) as often as it errs; nothing is done either. */
   private throttleRate: number;
 
   constructor(
@@ -337,9 +337,10 @@ class MnsFaults {
     // Sends only fail in ways that did not enqueue, so a sender's retry cannot duplicate:
     // VOD's writes and the planted poison stay countable. Every other call can also die
     // after it took effect (a delete that happened, reported as a network error).
+    // Not throttled: VOD gives an event up after three failed pushes, and more lost events
+    // would only make more videos undiscoverable, not test the consumer more.
     const send = {
       errorRate: this.errorRate,
-      throttleRate: this.throttleRate,
       ...(latencyMs > 0 ? { latencyMs } : {}),
       ...(drop ? { dropRate: drop.rate, dropPhase: 'before' } : {}),
     };
