@@ -289,12 +289,15 @@ class MnsFaults {
   private readonly latency = new Set<number>();
   private readonly drops = new Set<{ rate: number; phase: 'before' | 'after' }>();
   private errorRate: number;
+  /** MNS throttles the consumer's calls (429 after a hold) as often as it errs; nothing is done either. */
+  private throttleRate: number;
 
   constructor(
     private readonly stack: ChaosStack,
     baseErrorRate: number,
   ) {
     this.errorRate = baseErrorRate;
+    this.throttleRate = baseErrorRate;
   }
 
   addLatency(ms: number): () => void {
@@ -319,6 +322,7 @@ class MnsFaults {
     this.latency.clear();
     this.drops.clear();
     this.errorRate = 0;
+    this.throttleRate = 0;
   }
 
   config(): Record<string, unknown> {
@@ -326,12 +330,15 @@ class MnsFaults {
     const drop = [...this.drops].sort((a, b) => b.rate - a.rate)[0];
     const all = {
       errorRate: this.errorRate,
+      throttleRate: this.throttleRate,
       ...(latencyMs > 0 ? { latencyMs } : {}),
       ...(drop ? { dropRate: drop.rate, dropPhase: drop.phase } : {}),
     };
     // Sends only fail in ways that did not enqueue, so a sender's retry cannot duplicate:
     // VOD's writes and the planted poison stay countable. Every other call can also die
     // after it took effect (a delete that happened, reported as a network error).
+    // Not throttled: VOD gives an event up after three failed pushes, and more lost events
+    // would only make more videos undiscoverable, not test the consumer more.
     const send = {
       errorRate: this.errorRate,
       ...(latencyMs > 0 ? { latencyMs } : {}),

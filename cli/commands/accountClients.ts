@@ -1,7 +1,8 @@
+import RPCClient from '@alicloud/pop-core';
 import { createVodApi } from '../../src/activities/vodApi';
 import type { VodflowConfig } from '../../src/config';
 import type { QueueSpec } from '../../src/config/queueSpec';
-import { createMnsClient } from '../../src/mns/client';
+import { createMnsClient, parseMnsQueueUrl } from '../../src/mns/client';
 import type { SetupClients } from '../../src/operations/setup';
 import type { RegionSetupTarget } from '../../src/operations/setup';
 
@@ -21,7 +22,26 @@ export function accountClients(config: VodflowConfig, spec: QueueSpec): SetupCli
       ...config.credentials,
       timeoutMs: config.poller.mnsTimeoutMs,
     }),
+    mnsManagement: new RPCClient({
+      endpoint: mnsManagementEndpoint(spec.endpoint, spec.region),
+      apiVersion: '2022-01-19',
+      accessKeyId: config.credentials.accessKeyId,
+      accessKeySecret: config.credentials.accessKeySecret,
+      ...(config.credentials.securityToken ? { securityToken: config.credentials.securityToken } : {}),
+      opts: { timeout: config.poller.mnsTimeoutMs },
+    }),
   };
+}
+
+/**
+ * MNS's management API lives at `mns-open.{region}.aliyuncs.com`; an endpoint that is not an
+ * MNS account host (the emulator, a proxy) is asked directly: the emulator serves the API on
+ * its own port.
+ */
+export function mnsManagementEndpoint(mnsEndpoint: string, region: string): string {
+  const location = parseMnsQueueUrl(`${mnsEndpoint}/probe`);
+  if (location.accountId === undefined) return location.endpoint;
+  return `https://mns-open.${region}.aliyuncs.com`;
 }
 
 export function setupTarget(spec: QueueSpec): RegionSetupTarget {

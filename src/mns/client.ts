@@ -31,6 +31,18 @@ export interface MnsClientOptions {
   timeoutMs?: number;
 }
 
+/**
+ * The SDK's options as vodflow sets them. The SDK calls its second timeout "connect", but its
+ * HTTP layer (httpx) hands it to `http.request` as `timeout`, which Node applies to the socket
+ * as an idle timeout for the whole exchange: a long poll that waits longer than it without a
+ * byte is aborted (`RequestTimeoutError: ConnectTimeout`). So it may never be shorter than the
+ * read timeout, which already covers the longest wait.
+ */
+export function mnsClientTimeouts(timeoutMs?: number): { readTimeout: number; connectTimeout: number } {
+  const readTimeout = timeoutMs ?? 40_000;
+  return { readTimeout, connectTimeout: readTimeout };
+}
+
 /** Account id used when the endpoint's host does not carry one (emulator, proxies). */
 const placeholderAccountId = 'vodflow';
 
@@ -42,14 +54,12 @@ export function createMnsClient(options: MnsClientOptions): MnsClient {
   // The SDK appends resources ("/queues/...") to the endpoint verbatim and signs only the
   // resource, so the endpoint must be the bare origin: a path would break the signature.
   const origin = url.origin;
-  const readTimeout = options.timeoutMs ?? 40_000;
   return new MNSClient(accountIdFromHost(url.hostname) ?? placeholderAccountId, {
     endpoint: origin,
     accessKeyId: options.accessKeyId,
     accessKeySecret: options.accessKeySecret,
     ...(options.securityToken ? { securityToken: options.securityToken } : {}),
-    readTimeout,
-    connectTimeout: Math.min(readTimeout, 10_000),
+    ...mnsClientTimeouts(options.timeoutMs),
   });
 }
 
@@ -63,7 +73,8 @@ export interface MnsQueueLocation {
 }
 
 const mnsHost = /^(\d+)\.mns\.([a-z0-9-]+)\.aliyuncs\.com$/i;
-const queueNamePattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/;
+// At most 120 characters: the current CreateQueue documentation (docs/MNS-EMULATOR.md).
+const queueNamePattern = /^[A-Za-z0-9][A-Za-z0-9-]{0,119}$/;
 
 function accountIdFromHost(hostname: string): string | undefined {
   return mnsHost.exec(hostname)?.[1];
@@ -140,6 +151,7 @@ export type MnsErrorCode =
   | 'ReceiptHandleError'
   | 'TimeExpired'
   | 'QpsLimitExceeded'
+  | 'TooManyRequests'
   | 'MissingVersionHeader'
   | 'InvalidVersionHeader';
 
@@ -203,7 +215,10 @@ export function classifyMnsError(err: unknown): MnsErrorClass {
     if (code === 'ReceiptHandleError') return classified('receipt-handle-invalid', code, status);
     if (code === 'QueueNotExist') return classified('queue-not-exist', code, status);
     if (authCodes.has(code)) return classified('auth', code, status);
-    if (code === 'QpsLimitExceeded') return classified('throttled', code, status);
+    // TooManyRequests (429) is the current throttling answer; QpsLimitExceeded the old one.
+    if (code === 'TooManyRequests' || code === 'QpsLimitExceeded' || status === 429) {
+      return classified('throttled', code, status);
+    }
     if (serverCodes.has(code) || (status !== undefined && status >= 500)) {
       return classified('server', code, status);
     }

@@ -11,6 +11,18 @@ export interface QueueAdmin {
   createQueue(queueName: string, params: Record<string, string | number>): Promise<unknown>;
 }
 
+/**
+ * MNS's management API (RPC, 2022-01-19), which alone carries a queue's native dead-letter
+ * policy; @alicloud/pop-core's RPCClient satisfies it.
+ */
+export interface MnsManagementRpc {
+  request(
+    action: string,
+    params: Record<string, string>,
+    opts?: { method?: 'POST'; timeout?: number },
+  ): Promise<unknown>;
+}
+
 export interface VodRpc {
   request(
     action: string,

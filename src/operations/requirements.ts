@@ -27,3 +27,12 @@ export const queueAttributes = {
 } as const;
 
 export const defaultAppId = 'app-1000000';
+
+/**
+ * The queue MNS's native dead-letter policy moves messages to (`setup --mns-dead-letter-after`).
+ * It is not vodflow's dead-letter queue: that one holds reason documents, this one the raw
+ * messages MNS gave up on, and readers of the first must not meet the second.
+ */
+export function nativeDeadLetterQueue(queue: string): string {
+  return `${queue}-mns-dlq`;
+}

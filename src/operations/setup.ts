@@ -1,6 +1,6 @@
-import type { QueueAdmin, VodRpc } from './accountPorts';
+import type { MnsManagementRpc, QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
-import { defaultAppId, queueAttributes, requiredEventTypes } from './requirements';
+import { defaultAppId, nativeDeadLetterQueue, queueAttributes, requiredEventTypes } from './requirements';
 
 export interface RegionSetupTarget {
   region: string;
@@ -16,6 +16,18 @@ export type SetupAction = { subject: string; outcome: 'created' | 'updated' | 'u
 export interface SetupClients {
   vod: VodRpc;
   mns: QueueAdmin;
+  /** Needed only for the native dead-letter policy. */
+  mnsManagement?: MnsManagementRpc;
+}
+
+export interface SetupOptions {
+  /**
+   * Also give the queue MNS's native dead-letter policy: a message received this many times
+   * moves to `<queue>-mns-dlq`. A safety net for what vodflow's own dead-lettering cannot
+   * reach (a poller that crashes on a message before it can act); it must exceed
+   * VODFLOW_MAX_DEQUEUE_COUNT so vodflow's dead-letter queue, with its reason, goes first.
+   */
+  mnsDeadLetterAfter?: number;
 }
 
 /**
@@ -23,13 +35,72 @@ export interface SetupClients {
  * need, and the queue and its dead-letter queue exist. Idempotent: a second run
  * reports every item unchanged and calls no write API.
  */
-export async function setupRegion(target: RegionSetupTarget, clients: SetupClients): Promise<SetupAction[]> {
+export async function setupRegion(
+  target: RegionSetupTarget,
+  clients: SetupClients,
+  options: SetupOptions = {},
+): Promise<SetupAction[]> {
   const actions: SetupAction[] = [];
-  for (const queueName of [target.queueName, target.deadLetterQueueName]) {
-    actions.push(await ensureQueue(clients.mns, queueName));
+  const native = options.mnsDeadLetterAfter;
+  const queues = [target.queueName, target.deadLetterQueueName];
+  if (native !== undefined) queues.push(nativeDeadLetterQueue(target.queueName));
+  for (const queueName of queues) actions.push(await ensureQueue(clients.mns, queueName));
+  if (native !== undefined) {
+    if (!clients.mnsManagement) throw new Error('the native dead-letter policy needs the MNS management API');
+    actions.push(await ensureDeadLetterPolicy(clients.mnsManagement, target.queueName, native));
   }
   actions.push(await ensureCallback(target, clients.vod));
   return actions;
+}
+
+interface ManagementQueueAttributes {
+  Data?: {
+    DlqPolicy?: {
+      Enabled?: boolean | string;
+      DeadLetterTargetQueue?: string;
+      MaxReceiveCount?: string | number;
+    };
+  };
+}
+
+async function ensureDeadLetterPolicy(
+  management: MnsManagementRpc,
+  queueName: string,
+  maxReceiveCount: number,
+): Promise<SetupAction> {
+  const subject = `MNS dead-letter policy ${queueName}`;
+  const target = nativeDeadLetterQueue(queueName);
+  const detail = `after ${maxReceiveCount} receives to ${target}`;
+  let current: ManagementQueueAttributes;
+  try {
+    current = (await management.request(
+      'GetQueueAttributes',
+      { QueueName: queueName },
+      { method: 'POST' },
+    )) as ManagementQueueAttributes;
+  } catch (err) {
+    throw new Error(`${subject}: ${describeError(err)}`);
+  }
+  const policy = current.Data?.DlqPolicy;
+  const enabled = policy?.Enabled === true || policy?.Enabled === 'true';
+  if (
+    enabled &&
+    policy?.DeadLetterTargetQueue === target &&
+    Number(policy.MaxReceiveCount) === maxReceiveCount
+  ) {
+    return { subject, outcome: 'unchanged', detail };
+  }
+  const wanted = { Enabled: true, DeadLetterTargetQueue: target, MaxReceiveCount: maxReceiveCount };
+  try {
+    await management.request(
+      'SetQueueAttributes',
+      { QueueName: queueName, DlqPolicy: JSON.stringify(wanted) },
+      { method: 'POST' },
+    );
+  } catch (err) {
+    throw new Error(`${subject}: ${describeError(err)}`);
+  }
+  return { subject, outcome: enabled ? 'updated' : 'created', detail };
 }
 
 async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {

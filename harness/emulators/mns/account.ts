@@ -1,9 +1,22 @@
 /** All queues of the emulated account, plus the counters that keep ids unique across restarts. */
 import { createHash, randomBytes } from 'node:crypto';
-import { mnsError, rangeError } from './errors';
+import {
+  deliverySettings,
+  LongPollGate,
+  SeededRandom,
+  type DeliveryOptions,
+  type DeliverySettings,
+} from './delivery';
+import type { Random } from '../vod/random';
+import { messageTooLargeError, mnsError, schemaError } from './errors';
 import type { QueueObservers } from './observer';
-import { MnsQueue, type StoredMessage } from './queue';
-import { defaultQueueAttributes, sameAttributes, type QueueAttributes } from './queueAttributes';
+import { MnsQueue, type QueueContext, type StoredMessage } from './queue';
+import {
+  defaultQueueAttributes,
+  sameAttributes,
+  type DeadLetterPolicy,
+  type QueueAttributes,
+} from './queueAttributes';
 
 export interface SendInput {
   body: string;
@@ -27,10 +40,20 @@ export interface AccountSnapshot {
 }
 
 const queueNamePattern = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/** The current CreateQueue documentation and limits page: at most 120 characters. */
+export const maxQueueNameLength = 120;
 
 export function validateQueueName(name: string): void {
-  if (name.length < 1 || name.length > 256) throw mnsError('QueueNameLengthError');
+  if (name.length < 1 || name.length > maxQueueNameLength) throw mnsError('QueueNameLengthError');
   if (!queueNamePattern.test(name)) throw mnsError('InvalidQueueName');
+}
+
+export interface AccountBehaviour {
+  delivery?: DeliveryOptions;
+  /** Striping and abandoned polls draw from it; default: a randomly seeded one. */
+  random?: Random;
+  /** Apply queues' native dead-letter policies (default true). */
+  nativeDeadLetter?: boolean;
 }
 
 export class MnsAccount {
@@ -38,13 +61,32 @@ export class MnsAccount {
   private instanceId = randomBytes(8).toString('hex').toUpperCase();
   private nextSeq = 1;
   private nextQueueId = 1;
+  readonly delivery: DeliverySettings;
+  readonly longPolls: LongPollGate;
+  private readonly context: QueueContext;
 
   constructor(
     private readonly clock: () => number,
     private readonly onChange: () => void,
     /** Absent in unit tests that never observe. */
-    private readonly observers?: QueueObservers,
-  ) {}
+    observers?: QueueObservers,
+    behaviour: AccountBehaviour = {},
+  ) {
+    this.delivery = deliverySettings(
+      behaviour.delivery ?? {},
+      behaviour.random ?? new SeededRandom(randomSeed()),
+    );
+    this.longPolls = new LongPollGate(() => this.delivery.longPollLimit);
+    this.context = {
+      clock,
+      onChange,
+      ...(observers !== undefined ? { observers } : {}),
+      delivery: this.delivery,
+      longPolls: this.longPolls,
+      nativeDeadLetter: behaviour.nativeDeadLetter ?? true,
+      deadLetter: (source, message) => this.moveToDeadLetter(source, message),
+    };
+  }
 
   /** Every queue shares the account's clock, change hook and observers. */
   private newQueue(
@@ -54,16 +96,7 @@ export class MnsAccount {
     createTime: number,
     lastModifyTime: number,
   ): MnsQueue {
-    return new MnsQueue(
-      name,
-      id,
-      attributes,
-      createTime,
-      lastModifyTime,
-      this.clock,
-      this.onChange,
-      this.observers,
-    );
+    return new MnsQueue(name, id, attributes, createTime, lastModifyTime, this.context);
   }
 
   getQueue(name: string): MnsQueue {
@@ -95,6 +128,46 @@ export class MnsAccount {
     queue.touch();
   }
 
+  /** The management API's DlqPolicy; undefined removes it. */
+  setDeadLetterPolicy(name: string, policy: DeadLetterPolicy | undefined): void {
+    const queue = this.getQueue(name);
+    const { dlqPolicy: _previous, ...rest } = queue.attributes;
+    queue.attributes = policy === undefined ? rest : { ...rest, dlqPolicy: policy };
+    queue.lastModifyTime = Math.floor(this.clock() / 1000);
+    this.onChange();
+  }
+
+  /**
+   * The native dead-letter move: a new message in the target with the same body and priority.
+   * Its retention is not reset (it keeps the source's EnqueueTime, so the time in both queues
+   * adds up); it starts unreceived. Without a target queue the message stays where it is.
+   */
+  private moveToDeadLetter(source: MnsQueue, message: StoredMessage): boolean {
+    const targetName = source.attributes.dlqPolicy?.deadLetterTargetQueue;
+    const target = targetName === undefined ? undefined : this.queues.get(targetName);
+    if (target === undefined || target === source) return false;
+    source.remove(message);
+    const now = this.clock();
+    const seq = this.nextSeq++;
+    target.add({
+      seq,
+      messageId: this.messageId(now, seq),
+      body: message.body,
+      bodyMd5: message.bodyMd5,
+      priority: message.priority,
+      enqueueTime: message.enqueueTime,
+      firstDequeueTime: message.enqueueTime,
+      dequeueCount: 0,
+      visibleAt: now,
+      version: 0,
+    });
+    return true;
+  }
+
+  private messageId(now: number, seq: number): string {
+    return `${this.instanceId}-1-${now.toString(16).toUpperCase()}-${String(seq).padStart(9, '0')}`;
+  }
+
   deleteQueue(name: string): void {
     const queue = this.getQueue(name);
     this.queues.delete(name);
@@ -103,16 +176,16 @@ export class MnsAccount {
   }
 
   send(queue: MnsQueue, input: SendInput): StoredMessage {
+    // The API requires a body; what the service answers for an empty one is unconfirmed.
+    if (input.body === '') throw schemaError('MessageBody');
     const bodyBytes = Buffer.byteLength(input.body, 'utf8');
-    if (bodyBytes > queue.attributes.maximumMessageSize) {
-      throw rangeError('MessageBody', 1, queue.attributes.maximumMessageSize, 'bytes');
-    }
+    if (bodyBytes > queue.attributes.maximumMessageSize) throw messageTooLargeError();
     const now = this.clock();
     const seq = this.nextSeq++;
     const delaySeconds = input.delaySeconds ?? queue.attributes.delaySeconds;
     const message: StoredMessage = {
       seq,
-      messageId: `${this.instanceId}-1-${now.toString(16).toUpperCase()}-${String(seq).padStart(9, '0')}`,
+      messageId: this.messageId(now, seq),
       body: input.body,
       bodyMd5: createHash('md5').update(input.body, 'utf8').digest('hex').toUpperCase(),
       // Go sends Priority 0 for "unset"; the default is 8.
@@ -168,4 +241,8 @@ export class MnsAccount {
       this.queues.set(saved.name, queue);
     }
   }
+}
+
+export function randomSeed(): number {
+  return randomBytes(4).readUInt32LE(0);
 }

@@ -33,7 +33,12 @@ export interface OperationFaults {
    * client sees a network error for something that did take effect (e.g. a delete).
    */
   dropPhase?: 'before' | 'after';
-  /** Stop injecting after this many errors + drops (default: unlimited). */
+  /**
+   * Probability 0..1 of throttling the request: held like a real throttled request, then
+   * answered 429 TooManyRequests without doing anything.
+   */
+  throttleRate?: number;
+  /** Stop injecting after this many errors + drops + throttles (default: unlimited). */
   limit?: number;
 }
 
@@ -43,6 +48,7 @@ export type FaultConfig = Partial<Record<MnsOperation | '*', OperationFaults>>;
 export type FaultDecision =
   | { kind: 'none'; latencyMs: number }
   | { kind: 'error'; status: 500 | 503; latencyMs: number }
+  | { kind: 'throttle'; latencyMs: number }
   | { kind: 'drop'; phase: 'before' | 'after'; latencyMs: number };
 
 function checkRate(name: string, value: number | undefined): void {
@@ -62,6 +68,7 @@ export function validateFaultConfig(config: unknown): FaultConfig {
     const f = faults as OperationFaults;
     checkRate('errorRate', f.errorRate);
     checkRate('dropRate', f.dropRate);
+    checkRate('throttleRate', f.throttleRate);
     if (f.errorStatus !== undefined && f.errorStatus !== 500 && f.errorStatus !== 503) {
       throw new Error('fault errorStatus must be 500 or 503');
     }
@@ -82,7 +89,7 @@ export class FaultInjector {
   private config: FaultConfig = {};
   /** Injections so far per config key, for `limit`. */
   private injected = new Map<string, number>();
-  readonly counts = { errors: 0, drops: 0 };
+  readonly counts = { errors: 0, drops: 0, throttles: 0 };
 
   constructor(
     config: FaultConfig = {},
@@ -111,6 +118,11 @@ export class FaultInjector {
       this.injected.set(key, used + 1);
       this.counts.drops += 1;
       return { kind: 'drop', phase: faults.dropPhase ?? 'before', latencyMs };
+    }
+    if (faults.throttleRate !== undefined && faults.throttleRate > 0 && this.random() < faults.throttleRate) {
+      this.injected.set(key, used + 1);
+      this.counts.throttles += 1;
+      return { kind: 'throttle', latencyMs };
     }
     if (faults.errorRate !== undefined && faults.errorRate > 0 && this.random() < faults.errorRate) {
       this.injected.set(key, used + 1);

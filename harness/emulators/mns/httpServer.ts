@@ -3,7 +3,8 @@
  * admin endpoint, and the exact response headers of reference A3.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import https from 'node:https';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger } from '../../../src/observability/logger';
 import type { MnsAccount } from './account';
 import { mnsError, MnsServiceError } from './errors';
@@ -17,7 +18,9 @@ import {
   type MnsReply,
   type MnsRequest,
 } from './protocol';
-import { authenticate } from './signature';
+import { handleManagement, isManagementRequest, managementParams } from './management';
+import { authenticate, type AuthenticationOptions } from './signature';
+import { requestWeight, type Throttle } from './throttle';
 import { errorDocument } from './xml';
 
 /** Far above the 64 KiB message limit plus XML escaping; anything bigger is not an MNS request. */
@@ -35,6 +38,14 @@ export interface HttpServerOptions {
   fallbackOrigin: () => string;
   adminStats: () => unknown;
   logger: Logger;
+  /** Serve HTTPS with this key pair instead of HTTP. */
+  tls?: { key: string; cert: string };
+  /** Reject a Content-MD5 that does not match the body (400 InvalidDegist). */
+  checkContentMd5: boolean;
+  throttle: Throttle;
+  /** Counts requests throttled by the rate (injected ones are counted by the fault injector). */
+  onThrottled: () => void;
+  auth: AuthenticationOptions;
 }
 
 export function createMnsHttpServer(options: HttpServerOptions): http.Server {
@@ -43,7 +54,7 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   const nextRequestId = (): string =>
     requestIdPrefix + (requestCounter++).toString(16).toUpperCase().padStart(16, '0');
 
-  const server = http.createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -53,15 +64,16 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
       else chunks.push(chunk);
     });
     req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      handle(req, res, body, tooLarge).catch((err: unknown) => {
+      const raw = Buffer.concat(chunks);
+      handle(req, res, raw, tooLarge).catch((err: unknown) => {
         options.logger.error({ err }, 'mns emulator request failed');
         if (!res.headersSent)
           send(res, nextRequestId(), originOf(req), errorReply(mnsError('InternalError')));
         else res.destroy();
       });
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, onRequest) : http.createServer(onRequest);
   // Longer than any client's idle keep-alive, so the server never closes a socket a client
   // is about to reuse; headersTimeout must exceed keepAliveTimeout.
   server.keepAliveTimeout = 120_000;
@@ -70,15 +82,16 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
 
   function originOf(req: IncomingMessage): string {
     const host = req.headers.host;
-    return host ? `http://${host}` : options.fallbackOrigin();
+    return host ? `${options.tls ? 'https' : 'http'}://${host}` : options.fallbackOrigin();
   }
 
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
+    raw: Buffer,
     tooLarge: boolean,
   ): Promise<void> {
+    const body = raw.toString('utf8');
     const requestId = nextRequestId();
     const origin = originOf(req);
     const rawTarget = req.url ?? '/';
@@ -87,11 +100,32 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
       handleAdmin(method, rawTarget.slice(adminPrefix.length), body, res);
       return;
     }
+    const q = rawTarget.indexOf('?');
+    const rawPath = q === -1 ? rawTarget : rawTarget.slice(0, q);
+    const rawQuery = q === -1 ? '' : rawTarget.slice(q + 1);
+    if (isManagementRequest(rawPath, parseQuery(rawQuery), body)) {
+      // The management API (native dead-letter policy) answers JSON with its own signature.
+      const reply = handleManagement(
+        options.account,
+        method,
+        managementParams(rawQuery, body),
+        options.secrets,
+        options.clock(),
+        requestId,
+      );
+      const text = JSON.stringify(reply.body);
+      res.writeHead(reply.status, {
+        'Content-Type': 'application/json;charset=utf-8',
+        'Content-Length': Buffer.byteLength(text),
+      });
+      res.end(text);
+      return;
+    }
     let operation: MnsOperation | undefined;
     try {
-      authenticate(method, rawTarget, req.headers, options.secrets, options.clock());
+      authenticate(method, rawTarget, req.headers, options.secrets, options.clock(), options.auth);
       if (tooLarge) throw mnsError('MalformedXML');
-      const q = rawTarget.indexOf('?');
+      if (options.checkContentMd5) checkContentMd5(req.headers['content-md5'], raw);
       const request: MnsRequest = {
         method,
         path: q === -1 ? rawTarget : rawTarget.slice(0, q),
@@ -110,6 +144,14 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
       }
       if (fault.kind === 'error') {
         throw fault.status === 503 ? mnsError('ServiceUnavailable') : mnsError('InternalError');
+      }
+      // Throttled: held on the server for a while, then answered 429 with nothing done.
+      const overRate =
+        fault.kind !== 'throttle' && !options.throttle.admit(requestWeight(routed, request.query));
+      if (overRate) options.onThrottled();
+      if (fault.kind === 'throttle' || overRate) {
+        await new Promise((resolve) => setTimeout(resolve, options.throttle.holdMs()));
+        throw mnsError('TooManyRequests');
       }
       let cancel: (() => void) | undefined;
       const onClose = (): void => cancel?.();
@@ -162,6 +204,21 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   }
 
   return server;
+}
+
+/**
+ * Content-MD5 as the SDKs send it: RFC 1864 (base64 of the 16 digest bytes, Java-style
+ * clients) or base64 of the lower-case hex digest (Node, Python, Go). Absent is fine.
+ */
+function checkContentMd5(header: string | string[] | undefined, raw: Buffer): void {
+  if (header === undefined) return;
+  const value = Array.isArray(header) ? header.join(',') : header;
+  const digest = createHash('md5').update(raw).digest();
+  const accepted = [
+    digest.toString('base64'),
+    Buffer.from(digest.toString('hex'), 'utf8').toString('base64'),
+  ];
+  if (!accepted.includes(value.trim())) throw mnsError('InvalidDegist');
 }
 
 function send(res: ServerResponse, requestId: string, origin: string, reply: MnsReply | ErrorReply): void {

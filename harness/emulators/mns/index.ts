@@ -5,9 +5,12 @@
  */
 import { listen } from '../listen';
 import { createLogger, type Logger } from '../../../src/observability/logger';
-import { MnsAccount } from './account';
-import { FaultInjector, type FaultConfig } from './faults';
+import { MnsAccount, randomSeed } from './account';
+import { SeededRandom, type DeliveryOptions } from './delivery';
+import { FaultInjector, validateFaultConfig, type FaultConfig } from './faults';
 import { createMnsHttpServer } from './httpServer';
+import { Throttle, type ThrottleOptions } from './throttle';
+import { selfSignedCertificate } from './tls';
 import { QueueObservers, type QueueObserver } from './observer';
 import { SnapshotWriter } from './persistence';
 import type { QueueStats } from './queue';
@@ -18,6 +21,9 @@ export { mnsOperations } from './faults';
 export type { ObservedDelete, ObservedMessage, ObservedReceipt, QueueObserver } from './observer';
 export type { QueueStats } from './queue';
 export type { Credential } from './signature';
+export type { DeliveryOptions } from './delivery';
+export type { ThrottleOptions } from './throttle';
+export type { DeadLetterPolicy } from './queueAttributes';
 
 export interface MnsEmulatorOptions {
   host?: string;
@@ -37,6 +43,30 @@ export interface MnsEmulatorOptions {
    * a consumer can be tested against an MNS whose clock differs from its own. Default 0.
    */
   clockSkewMs?: number;
+  /**
+   * Replaces the emulator's clock (tests that move time instead of sleeping). Long-poll waits
+   * still run on real timers; clockSkewMs is ignored when this is set.
+   */
+  clock?: () => number;
+  /**
+   * Seeds every chance the emulator takes (stripes, hold times, injected faults, abandoned
+   * polls). Default: a random seed, logged at start so a run can be replayed.
+   */
+  seed?: number;
+  /** Striping and long-poll behaviour; realistic by default (see DeliveryOptions.strictFifo). */
+  delivery?: DeliveryOptions;
+  /** The service's throttling (429 TooManyRequests after a hold); `false` turns the rate limit off. */
+  throttle?: ThrottleOptions | false;
+  /** Reject a Content-MD5 that does not match the body (400 InvalidDegist); default true. */
+  checkContentMd5?: boolean;
+  /** Apply queues' native dead-letter policies; default true. */
+  nativeDeadLetter?: boolean;
+  /** Accept Signature V4 (`MNS4-HMAC-SHA256`); default true. */
+  signatureV4?: boolean;
+  /** The region V4 signatures must be scoped to; any region when absent. */
+  region?: string;
+  /** Serve HTTPS with a freshly generated self-signed certificate for the host (and localhost). */
+  tls?: boolean;
   /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
   admin?: boolean;
   logger?: Logger;
@@ -44,14 +74,24 @@ export interface MnsEmulatorOptions {
 
 export interface MnsEmulatorStats {
   queues: Record<string, QueueStats>;
-  injected: { errors: number; drops: number };
+  injected: { errors: number; drops: number; throttles: number };
+  /** Requests answered 429 because they were over the throttling rate. */
+  throttled: number;
+  /** Long polls held right now, across queues. */
+  longPolls: number;
 }
 
 export interface MnsEmulator {
-  /** `http://host:port`, ready for createMnsClient({ endpoint }). */
+  /** `http://host:port` (`https://` with tls), ready for createMnsClient({ endpoint }). */
   endpoint: string;
   port: number;
   accountId: string;
+  /** The seed in force (see reseed). */
+  seed: number;
+  /** PEM of the self-signed certificate when serving HTTPS; clients trust it to verify TLS. */
+  certificate?: string;
+  /** Restarts the emulator's random sequence (a model-based test replays from its own seed). */
+  reseed(seed: number): void;
   setFaults(faults: FaultConfig): void;
   /** Message counts of one queue (active / in flight / delayed), undefined if it does not exist. */
   queueStats(queueName: string): QueueStats | undefined;
@@ -77,9 +117,15 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
 
   let writer: SnapshotWriter | undefined;
   const skew = options.clockSkewMs ?? 0;
-  const clock = skew === 0 ? Date.now : () => Date.now() + skew;
+  const clock = options.clock ?? (skew === 0 ? Date.now : () => Date.now() + skew);
+  let seed = options.seed ?? randomSeed();
+  const random = new SeededRandom(seed);
   const observers = new QueueObservers(clock, logger);
-  const account = new MnsAccount(clock, () => writer?.markDirty(), observers);
+  const account = new MnsAccount(clock, () => writer?.markDirty(), observers, {
+    ...(options.delivery !== undefined ? { delivery: options.delivery } : {}),
+    random,
+    nativeDeadLetter: options.nativeDeadLetter ?? true,
+  });
   if (options.dataDir !== undefined) {
     writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
       logger.error({ err }, 'mns emulator snapshot write failed'),
@@ -87,11 +133,16 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     const saved = writer.load();
     if (saved !== undefined) account.restore(saved);
   }
-  const faults = new FaultInjector(options.faults ?? {});
+  const faults = new FaultInjector(options.faults ?? faultsFromEnvironment(), random.next);
+  const throttle = new Throttle(options.throttle ?? {}, random);
+  let throttled = 0;
+  const tls = options.tls ? await selfSignedCertificate(host) : undefined;
 
   const stats = (): MnsEmulatorStats => ({
     queues: Object.fromEntries([...account.queues.values()].map((q) => [q.name, q.stats()])),
     injected: { ...faults.counts },
+    throttled,
+    longPolls: account.longPolls.waiting,
   });
   let endpoint = '';
   const server = createMnsHttpServer({
@@ -103,15 +154,31 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     fallbackOrigin: () => endpoint,
     adminStats: stats,
     logger,
+    ...(tls ? { tls } : {}),
+    checkContentMd5: options.checkContentMd5 ?? true,
+    throttle,
+    onThrottled: () => {
+      throttled += 1;
+    },
+    auth: {
+      signatureV4: options.signatureV4 ?? true,
+      ...(options.region !== undefined ? { region: options.region } : {}),
+    },
   });
   const bound = await listen(server, options.port ?? 0, host);
   const port = bound.port;
-  endpoint = bound.origin;
+  endpoint = tls ? bound.origin.replace(/^http:/, 'https:') : bound.origin;
   // Retention expiry is also checked lazily; the sweep keeps idle queues' counts honest.
   const sweeper = setInterval(() => account.sweepExpired(), 5_000);
   sweeper.unref();
   logger.info(
-    { endpoint, dataDir: options.dataDir, admin: options.admin ?? false },
+    {
+      endpoint,
+      dataDir: options.dataDir,
+      admin: options.admin ?? false,
+      seed,
+      strictFifo: account.delivery.strictFifo,
+    },
     'mns emulator listening',
   );
 
@@ -120,6 +187,14 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     endpoint,
     port,
     accountId,
+    get seed() {
+      return seed;
+    },
+    ...(tls ? { certificate: tls.cert } : {}),
+    reseed: (next) => {
+      seed = next;
+      random.reseed(next);
+    },
     setFaults: (config) => faults.set(config),
     queueStats: (name) => account.queues.get(name)?.stats(),
     stats,
@@ -141,4 +216,19 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       return stopping;
     },
   };
+}
+
+/**
+ * `VODFLOW_MNS_EMULATOR_FAULTS` (JSON, the FaultConfig shape) gives every emulator started
+ * without `faults` its initial faults, so any suite can be run under, say, throttling
+ * without touching its stack: `VODFLOW_MNS_EMULATOR_FAULTS='{"*":{"throttleRate":0.05}}'`.
+ */
+export function faultsFromEnvironment(env: NodeJS.ProcessEnv = process.env): FaultConfig {
+  const text = env.VODFLOW_MNS_EMULATOR_FAULTS;
+  if (text === undefined || text.trim() === '') return {};
+  try {
+    return validateFaultConfig(JSON.parse(text));
+  } catch (err) {
+    throw new Error(`VODFLOW_MNS_EMULATOR_FAULTS: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }

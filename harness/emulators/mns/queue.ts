@@ -4,11 +4,12 @@
  * removes a message in any state. Times are epoch milliseconds and come from the caller, so
  * the semantics are testable without waiting.
  */
+import type { DeliverySettings, LongPollGate } from './delivery';
 import { mnsError } from './errors';
 import type { QueueObservers } from './observer';
 import type { QueueAttributes } from './queueAttributes';
 import { decodeReceiptHandle, encodeReceiptHandle } from './receiptHandle';
-import { VisibilityHeap, type HeapEntry } from './visibilityHeap';
+import { ReadyHeap, VisibilityHeap, type HeapEntry, type ReadyEntry } from './visibilityHeap';
 
 export interface StoredMessage {
   seq: number;
@@ -25,6 +26,8 @@ export interface StoredMessage {
   visibleAt: number;
   /** Bumped on every receive and visibility change; part of the receipt handle. */
   version: number;
+  /** The stripe that serves it (absent in snapshots written before striping: seq decides). */
+  stripe?: number;
 }
 
 export interface ReceivedMessage {
@@ -46,9 +49,31 @@ interface Waiter {
   deliver(received: ReceivedMessage[]): void;
 }
 
+/** What every queue of the account shares. */
+export interface QueueContext {
+  clock: () => number;
+  onChange: () => void;
+  /** Absent in unit tests that never observe. */
+  observers?: QueueObservers;
+  delivery: DeliverySettings;
+  longPolls: LongPollGate;
+  /** MNS's native dead-letter policy is applied (emulator switch). */
+  nativeDeadLetter: boolean;
+  /**
+   * Moves a message received too often to the policy's target queue; false when there is no
+   * such queue, in which case the message keeps being delivered.
+   */
+  deadLetter(source: MnsQueue, message: StoredMessage): boolean;
+}
+
 export class MnsQueue {
   readonly messages = new Map<number, StoredMessage>();
-  private readonly heap = new VisibilityHeap();
+  /**
+   * Messages by the time they become visible. With striping they move on to their stripe's
+   * ready heap once visible; in strict-FIFO mode receives take them from here directly.
+   */
+  private readonly pending = new VisibilityHeap();
+  private readonly stripes: ReadyHeap[];
   private readonly waiters = new Set<Waiter>();
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeAt = Infinity;
@@ -59,62 +84,157 @@ export class MnsQueue {
     public attributes: QueueAttributes,
     readonly createTime: number,
     public lastModifyTime: number,
-    private readonly clock: () => number,
-    private readonly onChange: () => void,
-    private readonly observers?: QueueObservers,
-  ) {}
+    private readonly context: QueueContext,
+  ) {
+    this.stripes = Array.from({ length: context.delivery.stripes }, () => new ReadyHeap());
+  }
 
+  private get clock(): () => number {
+    return this.context.clock;
+  }
+
+  private get strict(): boolean {
+    return this.context.delivery.strictFifo;
+  }
+
+  /** Stores a new message on a random stripe, then wakes any long poll it can serve. */
   add(message: StoredMessage): void {
+    message.stripe ??= this.context.delivery.random.int(0, this.stripes.length - 1);
     this.messages.set(message.seq, message);
-    this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
-    this.onChange();
+    this.pending.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
+    this.context.onChange();
     // Before serving waiters, so an observer sees the send before the receive it wakes.
-    this.observers?.sent(this.name, message);
+    this.context.observers?.sent(this.name, message);
     this.serveWaiters();
+  }
+
+  /** Removes a message that left for the dead-letter queue. */
+  remove(message: StoredMessage): void {
+    this.messages.delete(message.seq);
+    this.context.onChange();
   }
 
   private expired(message: StoredMessage, now: number): boolean {
     return now >= message.enqueueTime + this.attributes.messageRetentionPeriod * 1000;
   }
 
+  /** The message an entry names if the entry is current; expired messages are dropped here. */
+  private live(entry: HeapEntry, now: number): StoredMessage | undefined {
+    const message = this.messages.get(entry.seq);
+    if (message === undefined || message.version !== entry.version) return undefined;
+    if (this.expired(message, now)) {
+      this.messages.delete(message.seq);
+      this.context.onChange();
+      return undefined;
+    }
+    return message;
+  }
+
   /**
-   * Pops the heap down to the next live, visible message. Entries of superseded
-   * versions are skipped (the heap is lazy) and expired messages are removed on the way.
+   * Strict FIFO: pops the pending heap down to the next live, visible message. Entries of
+   * superseded versions are skipped (the heap is lazy) and expired messages are removed.
    */
   private popVisible(now: number): { message: StoredMessage; entry: HeapEntry } | undefined {
     for (;;) {
-      const top = this.heap.peek();
+      const top = this.pending.peek();
       if (top === undefined || top.visibleAt > now) return undefined;
-      this.heap.pop();
-      const message = this.messages.get(top.seq);
-      if (message === undefined || message.version !== top.version) continue;
-      if (this.expired(message, now)) {
-        this.messages.delete(message.seq);
-        this.onChange();
-        continue;
-      }
-      return { message, entry: top };
+      this.pending.pop();
+      const message = this.live(top, now);
+      if (message !== undefined) return { message, entry: top };
     }
+  }
+
+  /** Striping: moves every message that has become visible onto its stripe's ready heap. */
+  private promote(now: number): void {
+    for (;;) {
+      const top = this.pending.peek();
+      if (top === undefined || top.visibleAt > now) return;
+      this.pending.pop();
+      const message = this.live(top, now);
+      if (message === undefined) continue;
+      const stripe = this.stripes[(message.stripe ?? message.seq) % this.stripes.length]!;
+      stripe.push({ ...top, priority: message.priority });
+    }
+  }
+
+  /** The stripe's best live entry, dropping stale ones on the way (it stays in the heap). */
+  private stripeTop(stripe: ReadyHeap, now: number): ReadyEntry | undefined {
+    for (;;) {
+      const top = stripe.peek();
+      if (top === undefined) return undefined;
+      if (this.live(top, now) !== undefined) return top;
+      stripe.pop();
+    }
+  }
+
+  /**
+   * The stripe a batch is served from: the one holding the best priority on top, ties broken
+   * at random. Which stripe a message sits on is chance, so batches come back short while
+   * other stripes still hold messages, and in no guaranteed order.
+   */
+  private chooseStripe(now: number): ReadyHeap | undefined {
+    let best: ReadyHeap[] = [];
+    let bestPriority = Infinity;
+    for (const stripe of this.stripes) {
+      const top = this.stripeTop(stripe, now);
+      if (top === undefined) continue;
+      if (top.priority < bestPriority) {
+        bestPriority = top.priority;
+        best = [stripe];
+      } else if (top.priority === bestPriority) best.push(stripe);
+    }
+    if (best.length === 0) return undefined;
+    return best.length === 1 ? best[0] : this.context.delivery.random.pick(best);
+  }
+
+  /** Makes a message inactive for the queue's visibility timeout and issues a fresh handle. */
+  private handOut(message: StoredMessage, now: number): ReceivedMessage {
+    message.dequeueCount += 1;
+    if (message.dequeueCount === 1) message.firstDequeueTime = now;
+    message.version += 1;
+    message.visibleAt = now + this.attributes.visibilityTimeout * 1000;
+    this.pending.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
+    return { message, receiptHandle: this.handleFor(message, now) };
+  }
+
+  /** A message already received MaxReceiveCount times leaves for the dead-letter queue instead. */
+  private deadLettered(message: StoredMessage): boolean {
+    const policy = this.attributes.dlqPolicy;
+    if (!this.context.nativeDeadLetter || policy === undefined || !policy.enabled) return false;
+    if (message.dequeueCount < policy.maxReceiveCount) return false;
+    return this.context.deadLetter(this, message);
   }
 
   /** Takes up to `count` visible messages, makes them inactive and issues fresh handles. */
   receive(count: number): ReceivedMessage[] {
     const now = this.clock();
     const received: ReceivedMessage[] = [];
-    while (received.length < count) {
-      const visible = this.popVisible(now);
-      if (visible === undefined) break;
-      const { message } = visible;
-      message.dequeueCount += 1;
-      if (message.dequeueCount === 1) message.firstDequeueTime = now;
-      message.version += 1;
-      message.visibleAt = now + this.attributes.visibilityTimeout * 1000;
-      this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
-      received.push({ message, receiptHandle: this.handleFor(message, now) });
+    if (this.strict) {
+      while (received.length < count) {
+        const visible = this.popVisible(now);
+        if (visible === undefined) break;
+        if (this.deadLettered(visible.message)) continue;
+        received.push(this.handOut(visible.message, now));
+      }
+    } else {
+      this.promote(now);
+      // A stripe whose messages all left for the dead-letter queue gives way to the next.
+      while (received.length === 0) {
+        const stripe = this.chooseStripe(now);
+        if (stripe === undefined) break;
+        while (received.length < count) {
+          const top = this.stripeTop(stripe, now);
+          if (top === undefined) break;
+          stripe.pop();
+          const message = this.messages.get(top.seq)!;
+          if (this.deadLettered(message)) continue;
+          received.push(this.handOut(message, now));
+        }
+      }
     }
     if (received.length > 0) {
-      this.onChange();
-      this.observers?.received(this.name, received);
+      this.context.onChange();
+      this.context.observers?.received(this.name, received);
     }
     return received;
   }
@@ -122,21 +242,45 @@ export class MnsQueue {
   /** Visible messages without any state change. */
   peek(count: number): StoredMessage[] {
     const now = this.clock();
-    const taken: HeapEntry[] = [];
     const peeked: StoredMessage[] = [];
-    while (peeked.length < count) {
-      const visible = this.popVisible(now);
-      if (visible === undefined) break;
-      taken.push(visible.entry);
-      peeked.push(visible.message);
+    if (this.strict) {
+      const taken: HeapEntry[] = [];
+      while (peeked.length < count) {
+        const visible = this.popVisible(now);
+        if (visible === undefined) break;
+        taken.push(visible.entry);
+        peeked.push(visible.message);
+      }
+      for (const entry of taken) this.pending.push(entry);
+      return peeked;
     }
-    for (const entry of taken) this.heap.push(entry);
+    this.promote(now);
+    const taken: Array<[ReadyHeap, ReadyEntry]> = [];
+    while (peeked.length < count) {
+      let from: ReadyHeap | undefined;
+      let best: ReadyEntry | undefined;
+      for (const stripe of this.stripes) {
+        const top = this.stripeTop(stripe, now);
+        if (top !== undefined && (best === undefined || readyBefore(top, best))) {
+          best = top;
+          from = stripe;
+        }
+      }
+      if (from === undefined || best === undefined) break;
+      from.pop();
+      taken.push([from, best]);
+      peeked.push(this.messages.get(best.seq)!);
+    }
+    for (const [stripe, entry] of taken) stripe.push(entry);
     return peeked;
   }
 
   /**
    * Receives now, or holds the request until a message becomes visible or `waitMs` ends.
-   * The returned cancel() drops the waiter when the client goes away.
+   * Over the account's long-poll cap it answers empty at once, as the service does. The
+   * returned function is called when the client goes away: usually the poll is dropped, but
+   * sometimes (seeded) it is noticed only when answered, and the messages it is answered with
+   * are consumed by the dead request.
    */
   receiveWaiting(count: number, waitMs: number, deliver: (received: ReceivedMessage[]) => void): () => void {
     const immediate = this.receive(count);
@@ -144,22 +288,32 @@ export class MnsQueue {
       deliver(immediate);
       return () => {};
     }
-    const timer = setTimeout(() => {
-      this.waiters.delete(waiter);
+    const gate = this.context.longPolls;
+    if (!gate.tryEnter()) {
       deliver([]);
-    }, waitMs);
-    const waiter: Waiter = {
-      count,
-      deliver: (received) => {
-        clearTimeout(timer);
-        deliver(received);
-      },
+      return () => {};
+    }
+    let done = false;
+    const finish = (received: ReceivedMessage[]): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.waiters.delete(waiter);
+      gate.leave();
+      deliver(received);
     };
+    const timer = setTimeout(() => finish([]), waitMs);
+    const waiter: Waiter = { count, deliver: finish };
     this.waiters.add(waiter);
     this.armWakeTimer();
     return () => {
+      if (done) return;
+      if (this.context.delivery.random.chance(this.context.delivery.abandonedPollConsumeRate)) return;
+      done = true;
       clearTimeout(timer);
       this.waiters.delete(waiter);
+      gate.leave();
+      this.armWakeTimer();
     };
   }
 
@@ -179,7 +333,7 @@ export class MnsQueue {
       this.clearWakeTimer();
       return;
     }
-    const top = this.heap.peek();
+    const top = this.pending.peek();
     const at = top === undefined ? Infinity : top.visibleAt;
     if (at === this.wakeAt && this.wakeTimer !== undefined) return;
     this.clearWakeTimer();
@@ -226,8 +380,8 @@ export class MnsQueue {
   deleteMessage(handle: string): void {
     const message = this.resolveHandle(handle);
     this.messages.delete(message.seq);
-    this.onChange();
-    this.observers?.deleted(this.name, message);
+    this.context.onChange();
+    this.context.observers?.deleted(this.name, message);
   }
 
   /** NextVisibleTime is measured from now, not from the old deadline; the old handle dies. */
@@ -236,8 +390,8 @@ export class MnsQueue {
     const now = this.clock();
     message.version += 1;
     message.visibleAt = now + visibilityTimeoutSeconds * 1000;
-    this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
-    this.onChange();
+    this.pending.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
+    this.context.onChange();
     this.armWakeTimer();
     return { message, receiptHandle: this.handleFor(message, now) };
   }
@@ -252,7 +406,7 @@ export class MnsQueue {
         removed = true;
       }
     }
-    if (removed) this.onChange();
+    if (removed) this.context.onChange();
   }
 
   /** Settings changed (e.g. retention); re-check waiters in case something is due. */
@@ -286,14 +440,23 @@ export class MnsQueue {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const waiter of waiters) waiter.deliver([]);
-    this.heap.clear();
+    this.pending.clear();
+    for (const stripe of this.stripes) stripe.clear();
   }
 
   /** Rebuilds the heap from restored messages. */
   restore(messages: StoredMessage[]): void {
     for (const message of messages) {
       this.messages.set(message.seq, message);
-      this.heap.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
+      this.pending.push({ visibleAt: message.visibleAt, seq: message.seq, version: message.version });
     }
   }
+}
+
+function readyBefore(a: ReadyEntry, b: ReadyEntry): boolean {
+  return (
+    a.priority < b.priority ||
+    (a.priority === b.priority &&
+      (a.visibleAt < b.visibleAt || (a.visibleAt === b.visibleAt && a.seq < b.seq)))
+  );
 }

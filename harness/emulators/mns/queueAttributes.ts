@@ -2,6 +2,17 @@
 import { rangeError, schemaError } from './errors';
 import { leafText, type XmlNode } from './xml';
 
+/**
+ * MNS's native dead-letter policy. Set through the management API (docs/MNS-EMULATOR.md); the
+ * XML API neither sends nor returns it.
+ */
+export interface DeadLetterPolicy {
+  enabled: boolean;
+  deadLetterTargetQueue: string;
+  /** Receives a message may have; the next receive moves it to the target instead. */
+  maxReceiveCount: number;
+}
+
 export interface QueueAttributes {
   delaySeconds: number;
   maximumMessageSize: number;
@@ -9,6 +20,7 @@ export interface QueueAttributes {
   visibilityTimeout: number;
   pollingWaitSeconds: number;
   loggingEnabled: boolean;
+  dlqPolicy?: DeadLetterPolicy;
 }
 
 export const defaultQueueAttributes: QueueAttributes = {
@@ -20,7 +32,7 @@ export const defaultQueueAttributes: QueueAttributes = {
   loggingEnabled: false,
 };
 
-type NumericAttribute = Exclude<keyof QueueAttributes, 'loggingEnabled'>;
+type NumericAttribute = Exclude<keyof QueueAttributes, 'loggingEnabled' | 'dlqPolicy'>;
 
 const numericElements: ReadonlyArray<
   readonly [element: string, key: NumericAttribute, low: number, high: number, unit: 'seconds' | 'bytes']
@@ -57,6 +69,7 @@ export function parseQueueAttributes(content: Record<string, XmlNode | XmlNode[]
   return result;
 }
 
+/** The XML API's attributes only: a dead-letter policy never makes a CreateQueue differ. */
 export function sameAttributes(a: QueueAttributes, b: QueueAttributes): boolean {
   return (
     a.delaySeconds === b.delaySeconds &&

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
-import { errorCode, rawMnsRequest, xmlField } from './rawMns';
+import { errorCode, rawMnsRequest, receiveAtLeast, xmlField } from './rawMns';
 
 const logger = createLogger('mns-emulator-test', 'warn');
 
@@ -152,7 +152,7 @@ describe('MNS emulator conformance', () => {
     assert.equal(one.body.DequeueCount, '1');
     assert.match(one.body.EnqueueTime, /^\d{13}$/, 'message times are epoch milliseconds');
     assert.match(one.body.ReceiptHandle, /^1-[A-Za-z0-9]+=*$/);
-    const rest = await mns.batchReceiveMessage('msgs', 16);
+    const rest = { body: await receiveAtLeast(mns, 'msgs', 2) };
     assert.equal(rest.body.length, 2);
     assert.equal((await rejection(mns.receiveMessage('msgs'))).kind, 'message-not-exist');
     assert.equal((await rejection(mns.batchPeekMessage('msgs', 16))).kind, 'message-not-exist');
@@ -358,7 +358,7 @@ describe('MNS emulator conformance', () => {
     assert.equal(peek.body.match(/<Message>/g)?.length, 2);
     assert.equal(xmlField(peek.body, 'ReceiptHandle'), undefined, 'peek has no handle');
 
-    const [first, second] = (await mns.batchReceiveMessage('quirks', 2)).body;
+    const [first, second] = await receiveAtLeast(mns, 'quirks', 2);
     const encoded = (h: string): string => encodeURIComponent(h);
     const changed = await rawMnsRequest(emulator.endpoint, {
       method: 'PUT',

@@ -41,7 +41,12 @@ const logger = pino({ level: 'warn' }, { write: (line: string) => logLines.push(
 let emulator: MnsEmulator;
 let mns: MnsClient;
 before(async () => {
-  emulator = await startMnsEmulator({ credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }], logger });
+  // Strict FIFO: these tests are about what observers see, and read the order they sent in.
+  emulator = await startMnsEmulator({
+    credentials: [{ accessKeyId: 'ak', accessKeySecret: 'sk' }],
+    logger,
+    delivery: { strictFifo: true },
+  });
   mns = createMnsClient({ endpoint: emulator.endpoint, accessKeyId: 'ak', accessKeySecret: 'sk' });
 });
 after(async () => {

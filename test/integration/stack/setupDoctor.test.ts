@@ -183,3 +183,37 @@ test('doctor names every misconfiguration precisely', async (t) => {
   const healthy = await doctor();
   assert.equal(healthy.code, 0, healthy.stdout);
 });
+
+test("setup --mns-dead-letter-after sets MNS's native dead-letter policy beside vodflow's own", async () => {
+  const refused = await runCli(['setup', '--mns-dead-letter-after', '10'], env);
+  assert.equal(refused.code, 2, 'at or below VODFLOW_MAX_DEQUEUE_COUNT (10) is refused');
+  assert.match(
+    refused.stderr,
+    /--mns-dead-letter-after must be an integer above VODFLOW_MAX_DEQUEUE_COUNT \(10\)/,
+  );
+
+  const first = await runCli(['setup', '--mns-dead-letter-after', '12'], env);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /MNS queue vod-events-mns-dlq +created/);
+  assert.match(
+    first.stdout,
+    /MNS dead-letter policy vod-events +created +after 12 receives to vod-events-mns-dlq/,
+  );
+  const again = await runCli(['setup', '--mns-dead-letter-after', '12'], env);
+  assert.match(again.stdout, /MNS dead-letter policy vod-events +unchanged/);
+  const changed = await runCli(['setup', '--mns-dead-letter-after', '15'], env);
+  assert.match(changed.stdout, /MNS dead-letter policy vod-events +updated +after 15 receives/);
+
+  // The policy works: a message received 15 times without a delete leaves for the target.
+  await queues.setQueueAttributes('vod-events', { VisibilityTimeout: 1 });
+  await queues.sendMessage('vod-events', { MessageBody: 'crashes every poller' });
+  for (let receives = 0; receives < 15; receives += 1) await queues.receiveMessage('vod-events', 5);
+  await assert.rejects(queues.receiveMessage('vod-events', 3), { name: 'MNSMessageNotExistError' });
+  assert.equal(mns.queueStats('vod-events-mns-dlq')?.total, 1);
+  assert.equal(
+    mns.queueStats('vod-events-dlq')?.total,
+    0,
+    "vodflow's dead-letter queue holds only reason documents",
+  );
+  await queues.setQueueAttributes('vod-events', { VisibilityTimeout: 60 });
+});

@@ -5,6 +5,7 @@ import {
   assertMnsStatus,
   classifyMnsError,
   createMnsClient,
+  mnsClientTimeouts,
   parseMnsQueueUrl,
 } from '../../../src/mns/client';
 
@@ -111,4 +112,32 @@ test('createMnsClient points the SDK at any origin', () => {
   });
   assert.equal(real.endpointDomain, '1234567.mns.cn-shanghai.aliyuncs.com');
   assert.throws(() => createMnsClient({ endpoint: 'ftp://x', accessKeyId: 'a', accessKeySecret: 's' }));
+});
+
+test('the SDK socket idle timeout ("connect" in the SDK) never cuts a long poll short', () => {
+  for (const timeoutMs of [5_000, 30_000, 40_000, 60_000]) {
+    const { readTimeout, connectTimeout } = mnsClientTimeouts(timeoutMs);
+    assert.equal(readTimeout, timeoutMs);
+    assert.ok(connectTimeout >= readTimeout, `idle ${connectTimeout} >= read ${readTimeout}`);
+  }
+  const client = createMnsClient({
+    endpoint: 'http://127.0.0.1:1',
+    accessKeyId: 'a',
+    accessKeySecret: 'b',
+    timeoutMs: 30_000,
+  }) as unknown as {
+    readTimeout: number;
+    connectTimeout: number;
+  };
+  assert.deepEqual([client.readTimeout, client.connectTimeout], [30_000, 30_000]);
+});
+
+test('429 TooManyRequests (and the old QpsLimitExceeded) are throttling, retryable', () => {
+  assert.deepEqual(classifyMnsError(sdkError('TooManyRequests', 429)), {
+    kind: 'throttled',
+    code: 'TooManyRequests',
+    status: 429,
+    retryable: true,
+  });
+  assert.equal(classifyMnsError(sdkError('QpsLimitExceeded', 400)).kind, 'throttled');
 });
