@@ -17,8 +17,9 @@ import {
   type FaultKind,
   type FaultScheduleOptions,
 } from './faultSchedule';
-import { escapeXml, generatePoison, poisonCorpus, type PoisonMessage } from './poison';
-import { createRandom } from './random';
+import { escapeXml } from '../src/mns/xml';
+import { generatePoison, poisonCorpus, type PoisonMessage } from './poison';
+import { createRandom } from '../harness/random';
 import { startChaosStack, type ChaosStack } from './stack';
 import type { SupervisedProcess } from './supervisedProcess';
 import { planUploads, type UploadSpec } from './uploadPlan';
@@ -256,7 +257,7 @@ async function produce(
   const random = createRandom(options.seed).fork('poison-positions');
   const poisonAt = new Map<number, PoisonMessage[]>();
   for (const p of poison) {
-    const at = random.int(0, uploads.length);
+    const at = random.int(0, uploads.length - 1);
     poisonAt.set(at, [...(poisonAt.get(at) ?? []), p]);
   }
   const start = Date.now();

@@ -13,7 +13,7 @@ import { videoWorkflowId, pipelineStateQuery } from '../../../src/shared/definit
 import { startMnsEmulator } from '../../../harness/emulators/mns';
 import { createMnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
-import { escapeXml } from '../../../src/poller/mnsQueue';
+import { escapeXml } from '../../../src/mns/xml';
 import {
   credentials,
   newVideoId,

@@ -12,7 +12,7 @@ import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/m
 import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
-import { escapeXml } from '../../../src/poller/mnsQueue';
+import { escapeXml } from '../../../src/mns/xml';
 import { createPoller, type Poller, type PollerOptions } from '../../../src/poller/poller';
 import { connectTemporal, type TemporalClientBundle } from '../../../src/process/temporalConnection';
 import { freePort } from '../../../harness/stack/freePort';
