@@ -32,7 +32,8 @@ export async function setupRegion(target: RegionSetupTarget, clients: SetupClien
   return actions;
 }
 
-async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {
+/** Creates the queue with vodflow's attributes when it is missing; never changes an existing one. */
+export async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {
   const subject = `MNS queue ${queueName}`;
   try {
     await mns.getQueueAttributes(queueName);
