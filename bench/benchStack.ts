@@ -1,25 +1,33 @@
 /**
- * Every scenario gets its own dev server on a fresh SQLite file (WAL, synchronous=OFF, as
- * the tests use), so no scenario pays for the history another one wrote.
+ * Every scenario gets a fresh stack from the one builder: its own dev server on a fresh
+ * SQLite file (WAL, synchronous=OFF, as the tests use), so no scenario pays for the history
+ * another one wrote, plus whatever else the scenario needs (an in-process MNS emulator, the
+ * VOD emulator and a worker).
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startTemporalDevServer, type TemporalDevServer } from '../harness/stack/temporalDevServer';
+import { startStack, type StackOf, type StackSpec, type TemporalSpec } from '../harness/stack/stack';
+import { temporalCli } from '../harness/stack/paths';
+import { benchCredentials } from './mnsStack';
 
-export const devServerDescription =
-  'temporal server start-dev (CLI v1.5.1), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF';
+/** What every scenario's stack shares: the bench's credentials and the poller's default task queue. */
+export const benchStack = {
+  credentials: benchCredentials,
+  taskQueue: 'vodflow',
+} satisfies Omit<StackSpec, 'temporal'>;
 
-export async function withFreshDevServer<T>(run: (server: TemporalDevServer) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'vodflow-bench-'));
-  const server = await startTemporalDevServer({ dbFile: path.join(dir, 'temporal.db'), synchronous: 'OFF' });
-  const kill = () => server.process.kill('SIGKILL');
-  process.once('exit', kill);
+const benchTemporal = { mode: 'dev-server', storage: 'file', synchronous: 'OFF' } satisfies TemporalSpec;
+
+export function devServerDescription(): string {
+  return `temporal server start-dev (CLI v${temporalCli().version}), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF`;
+}
+
+export async function withBenchStack<S extends Omit<StackSpec, 'temporal'>, T>(
+  spec: S,
+  run: (stack: StackOf<S & { temporal: TemporalSpec }>) => Promise<T>,
+): Promise<T> {
+  const stack = await startStack({ ...spec, temporal: benchTemporal });
   try {
-    return await run(server);
+    return await run(stack);
   } finally {
-    await server.stop();
-    process.removeListener('exit', kill);
-    await rm(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }

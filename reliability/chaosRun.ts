@@ -21,7 +21,7 @@ import { escapeXml } from '../src/mns/xml';
 import { generatePoison, poisonCorpus, type PoisonMessage } from './poison';
 import { createRandom } from '../harness/random';
 import { startChaosStack, type ChaosStack } from './stack';
-import type { SupervisedProcess } from './supervisedProcess';
+import type { StackPart } from '../harness/stack/part';
 import { planUploads, type UploadSpec } from './uploadPlan';
 import { generateWorkload } from './workload';
 
@@ -350,7 +350,7 @@ class MnsFaults {
   }
 
   apply(): Promise<void> {
-    return this.stack.setMnsFaults(this.config());
+    return this.stack.mns.setFaults(this.config());
   }
 
   /** Removes a fault after `durationMs` and applies the change. */
@@ -422,11 +422,7 @@ async function strike(
 }
 
 /** Restarts after a pause; a failed start is logged and healed later, never fatal here. */
-async function restartLater(
-  child: SupervisedProcess,
-  downMs: number,
-  log: (m: string) => void,
-): Promise<void> {
+async function restartLater(child: StackPart, downMs: number, log: (m: string) => void): Promise<void> {
   await sleep(downMs);
   await child
     .start()
