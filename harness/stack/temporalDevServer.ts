@@ -143,12 +143,6 @@ export async function createTemporalDevServer(options: TemporalDevServerOptions)
   };
 }
 
-export async function startTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
-  const server = await createTemporalDevServer(options);
-  await server.start();
-  return server;
-}
-
 /**
  * A Temporal server this stack does not run (a shared dev server, a cluster): start() waits
  * until it serves and registers the search attributes; stop() leaves it running; kill() refuses.
@@ -178,7 +172,7 @@ export function existingTemporalServer(address: string, namespace = 'default'): 
 }
 
 /** One health check of the frontend: true when it answers SERVING. */
-export async function temporalServing(address: string): Promise<boolean> {
+async function temporalServing(address: string): Promise<boolean> {
   const connection = await Connection.connect({ address, connectTimeout: 1_000 });
   try {
     const response = await connection.withDeadline(Date.now() + 2_000, () =>
