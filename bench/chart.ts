@@ -3,6 +3,7 @@
  * (p50/p95/p99) and throughput against event count. Hand-written SVG keeps the chart
  * reviewable in a diff and renderable by GitHub.
  */
+import { escapeXml } from '../src/mns/xml';
 import type { BenchResults } from './results';
 
 export interface Bar {
@@ -12,10 +13,6 @@ export interface Bar {
 }
 
 const font = 'font-family="Helvetica, Arial, sans-serif"';
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function formatValue(v: number): string {
   return v >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10);

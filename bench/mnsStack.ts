@@ -1,33 +1,47 @@
 /**
- * The MNS side of a scenario: an in-process emulator with one queue (plus the poller's
- * dead-letter queue), and the producers that fill it through the real SDK: a bulk prefill
- * (BatchSendMessage, 16 per call) and a paced sender (one SendMessage per event, on a clock).
+ * The MNS side of a scenario: the stack's in-process emulator with one queue (plus the
+ * poller's dead-letter queue), and the producers that fill it through the real SDK: a bulk
+ * prefill (BatchSendMessage, 16 per call) and a paced sender (one SendMessage per event, on a
+ * clock).
  */
 import { createMnsClient, type MnsClient } from '../src/mns/client';
-import { startMnsEmulator, type MnsEmulator } from '../harness/emulators/mns';
-import { createLogger } from '../src/observability/logger';
+import type { MnsEmulator } from '../harness/emulators/mns';
+import { startStack, type MnsPart, type MnsSpec } from '../harness/stack/stack';
 import type { WorkloadEvent } from './workload';
 
 export const benchCredentials = { accessKeyId: 'bench-access-key', accessKeySecret: 'bench-secret-not-real' };
+
+/**
+ * In this process, so the bench observes every delete. Visibility long enough that no message
+ * comes back during a run: a redelivery would be a second delete attempt, not a slower first one.
+ */
+export const benchMns = {
+  mode: 'in-process',
+  queueAttributes: { VisibilityTimeout: 600, PollingWaitSeconds: 0 },
+} satisfies MnsSpec;
 
 export interface MnsStack {
   emulator: MnsEmulator;
   client: MnsClient;
   queue: string;
+  /** Stops the stack the queue belongs to. */
   stop(): Promise<void>;
 }
 
+export function mnsStackOf(stack: { mns: MnsPart; queue: string; stop(): Promise<void> }): MnsStack {
+  const emulator = stack.mns.emulator;
+  if (!emulator) throw new Error('the bench needs its MNS emulator in process');
+  return {
+    emulator,
+    client: createMnsClient({ endpoint: stack.mns.endpoint, ...benchCredentials, timeoutMs: 40_000 }),
+    queue: stack.queue,
+    stop: () => stack.stop(),
+  };
+}
+
+/** A stack of the MNS emulator alone, for checking the bench's own instruments. */
 export async function startMnsStack(queue = 'vod-events'): Promise<MnsStack> {
-  const emulator = await startMnsEmulator({
-    credentials: [benchCredentials],
-    logger: createLogger('mns-emulator', 'warn'),
-  });
-  const client = createMnsClient({ endpoint: emulator.endpoint, ...benchCredentials, timeoutMs: 40_000 });
-  // Visibility long enough that no message comes back during a run: a redelivery would be
-  // a second delete attempt, not a slower first one.
-  await client.createQueue(queue, { VisibilityTimeout: 600, PollingWaitSeconds: 0 });
-  await client.createQueue(`${queue}-dlq`, {});
-  return { emulator, client, queue, stop: () => emulator.stop() };
+  return mnsStackOf(await startStack({ credentials: benchCredentials, queue, mns: benchMns }));
 }
 
 /** Enqueues every body before the consumer starts: the throughput runs drain a backlog. */

@@ -9,13 +9,13 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../harness/stack/freePort';
-import { repoRoot, temporalBinary } from '../harness/stack/paths';
-import { ensureTemporalBinary, type TemporalDevServer } from '../harness/stack/temporalDevServer';
+import { binVodflow, repoRoot, temporalCli } from '../harness/stack/paths';
+import { childEnvironment, type Stack } from '../harness/stack/stack';
+import { benchStack, devServerDescription, withBenchStack } from './benchStack';
 import { renderChart } from './chart';
 import { benchConfig, type BenchConfig } from './config';
 import { toDelivery } from './deliveries';
-import { devServerDescription, withFreshDevServer } from './devServer';
-import { benchCredentials, prefill, startMnsStack, type MnsStack } from './mnsStack';
+import { benchMns, mnsStackOf, prefill, type MnsStack } from './mnsStack';
 import { renderSummaryTable, updateBenchmarksDoc } from './report';
 import {
   evaluateTargets,
@@ -30,61 +30,37 @@ import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from '
 import { runWorkerLatency } from './scenarios/worker';
 import { generateWorkload, type Workload } from './workload';
 
-const taskQueue = 'vodflow';
-
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
 function temporalCliVersion(): string {
-  const out = spawnSync(temporalBinary, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  const out = spawnSync(temporalCli().path, ['--version'], { encoding: 'utf8', timeout: 10_000 });
   return (out.stdout ?? '').trim() || 'unknown';
 }
 
-async function withStack<T>(run: (server: TemporalDevServer, mns: MnsStack) => Promise<T>): Promise<T> {
-  return withFreshDevServer(async (server) => {
-    const mns = await startMnsStack();
-    try {
-      return await run(server, mns);
-    } finally {
-      await mns.stop();
-    }
-  });
+/** A fresh stack of Temporal and the MNS emulator; the consumer under measurement is started by the scenario. */
+function withStack<T>(run: (stack: Stack, mns: MnsStack) => Promise<T>): Promise<T> {
+  return withBenchStack({ ...benchStack, mns: benchMns }, (stack) => run(stack, mnsStackOf(stack)));
 }
 
-function baseEnv(server: TemporalDevServer): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  // Only what a process needs to run; nothing of the caller's vodflow/Temporal settings.
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS']) {
-    if (process.env[key] !== undefined) env[key] = process.env[key];
-  }
+/**
+ * The poller as a user runs it (bin/vodflow, with its heap cap), with the stack's settings
+ * and nothing of the caller's vodflow or Temporal settings.
+ */
+async function pollerCommand(stack: Stack, inFlight: number, nodeOptions?: string): Promise<ConsumerCommand> {
   return {
-    ...env,
-    ALIBABA_CLOUD_ACCESS_KEY_ID: benchCredentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: benchCredentials.accessKeySecret,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    VODFLOW_TASK_QUEUE: taskQueue,
-  };
-}
-
-async function pollerCommand(
-  server: TemporalDevServer,
-  mns: MnsStack,
-  inFlight: number,
-  nodeOptions?: string,
-): Promise<ConsumerCommand> {
-  return {
-    command: path.join(repoRoot, 'bin', 'vodflow'),
+    command: binVodflow,
     args: ['poller'],
     env: {
-      ...baseEnv(server),
-      VODFLOW_QUEUES: `cn-shanghai=${mns.emulator.endpoint}/${mns.queue}`,
-      VODFLOW_MAX_IN_FLIGHT: String(inFlight),
-      VODFLOW_HTTP_HOST: '127.0.0.1',
-      VODFLOW_HTTP_PORT: String(await freePort()),
+      ...childEnvironment(
+        stack.settings({
+          VODFLOW_MAX_IN_FLIGHT: String(inFlight),
+          VODFLOW_HTTP_PORT: String(await freePort()),
+          ...pollerTuningEnv(),
+        }),
+      ),
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
-      ...pollerTuningEnv(),
     },
   };
 }
@@ -104,11 +80,13 @@ function pollerTuningEnv(): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-function naiveCommand(server: TemporalDevServer, mns: MnsStack): ConsumerCommand {
+function naiveCommand(stack: Stack, mns: MnsStack): ConsumerCommand {
   return {
     command: process.execPath,
     args: [path.join(repoRoot, 'dist', 'bench', 'naiveConsumer.js')],
-    env: { ...baseEnv(server), BENCH_MNS_ENDPOINT: mns.emulator.endpoint, BENCH_MNS_QUEUE: mns.queue },
+    env: childEnvironment(
+      stack.settings({ BENCH_MNS_ENDPOINT: mns.emulator.endpoint, BENCH_MNS_QUEUE: mns.queue }),
+    ),
   };
 }
 
@@ -122,11 +100,11 @@ async function pollerBacklog(
   inFlight: number,
   nodeOptions?: string,
 ): Promise<BacklogResult> {
-  return withStack(async (server, mns) =>
+  return withStack(async (stack, mns) =>
     runBacklog(
       mns,
       events,
-      await pollerCommand(server, mns, inFlight, nodeOptions),
+      await pollerCommand(stack, inFlight, nodeOptions),
       'vodflow poller',
       drainTimeoutMs(events.length),
     ),
@@ -145,7 +123,7 @@ function scalingPoint(events: number, inFlight: number, r: BacklogResult): Scali
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const startedAt = performance.now();
-  ensureTemporalBinary();
+  temporalCli();
   const workload = generateWorkload({ events: config.events, videos: config.videos, seed: config.seed });
   const results: BenchResults = {
     schema: 1,
@@ -155,7 +133,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     duration_s: 0,
     machine: machineInfo(temporalCliVersion()),
     setup: {
-      dev_server: devServerDescription,
+      dev_server: devServerDescription(),
       mns: 'vodflow MNS emulator in the bench process, queried through the real @alicloud/mns SDK',
       in_flight: config.inFlight,
       measurement:
@@ -197,11 +175,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   if (want('ceiling')) {
     log(`ceiling: ${config.events} signalWithStart calls at concurrency ${config.inFlight}`);
     const deliveries = workload.events.map(toDelivery);
-    const ceiling = await withFreshDevServer((server) =>
+    const ceiling = await withBenchStack(benchStack, ({ temporal }) =>
       runCeiling({
-        address: server.address,
-        namespace: server.namespace,
-        taskQueue,
+        address: temporal.address,
+        namespace: temporal.namespace,
+        taskQueue: benchStack.taskQueue,
         concurrency: config.inFlight,
         deliveries,
       }),
@@ -215,14 +193,8 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   if (want('naive')) {
     const events = workload.events.slice(0, config.naiveEvents);
     log(`naive: draining ${events.length} events, one message at a time`);
-    const naive = await withStack((server, mns) =>
-      runBacklog(
-        mns,
-        events,
-        naiveCommand(server, mns),
-        'naive consumer',
-        drainTimeoutMs(events.length * 10),
-      ),
+    const naive = await withStack((stack, mns) =>
+      runBacklog(mns, events, naiveCommand(stack, mns), 'naive consumer', drainTimeoutMs(events.length * 10)),
     );
     results.scenarios.naive = naive;
     results.throughput.naive_events_per_s = naive.events_per_s;
@@ -273,13 +245,13 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     log(
       `latency: ${warmup} warm-up + ${config.latencyEvents} events paced at ${rate.toFixed(1)} events/s (½ ceiling)`,
     );
-    const paced = await withStack(async (server, mns) =>
+    const paced = await withStack(async (stack, mns) =>
       runPaced(
         mns,
         latencyWorkload.events,
         rate,
         warmup,
-        await pollerCommand(server, mns, config.inFlight),
+        await pollerCommand(stack, config.inFlight),
         'vodflow poller',
         drainTimeoutMs(latencyWorkload.events.length),
       ),
@@ -322,13 +294,13 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const drainWithRtt = (
       events: typeof workload.events,
       label: string,
-      command: (server: TemporalDevServer, mns: MnsStack) => Promise<ConsumerCommand> | ConsumerCommand,
+      command: (stack: Stack, mns: MnsStack) => Promise<ConsumerCommand> | ConsumerCommand,
       timeoutMs: number,
     ) =>
-      withStack(async (server, mns) => {
+      withStack(async (stack, mns) => {
         await prefill(mns, events);
         mns.emulator.setFaults(faults);
-        return runBacklog(mns, events, await command(server, mns), label, timeoutMs, { prefilled: true });
+        return runBacklog(mns, events, await command(stack, mns), label, timeoutMs, { prefilled: true });
       });
     const naiveEvents = workload.events.slice(0, config.rttNaiveEvents);
     log(`rtt ${rtt} ms: naive consumer, ${naiveEvents.length} events`);
@@ -343,7 +315,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const poller = await drainWithRtt(
       pollerEvents,
       'vodflow poller',
-      (server, mns) => pollerCommand(server, mns, config.inFlight),
+      (stack) => pollerCommand(stack, config.inFlight),
       drainTimeoutMs(pollerEvents.length),
     );
     results.mns_rtt = {

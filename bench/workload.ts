@@ -4,6 +4,7 @@
  * seeded interleaved order. The same seed gives the same bytes, so every scenario of one
  * run, and runs on different machines, push the identical workload.
  */
+import { createRandom } from '../harness/random';
 
 export interface WorkloadOptions {
   events: number;
@@ -30,18 +31,6 @@ export interface Workload {
 
 /** The events videoPipeline waits for before it runs its downstream steps. */
 export const requiredEventTypes = ['FileUploadComplete', 'TranscodeComplete', 'SnapshotComplete'] as const;
-
-/** mulberry32: tiny, fast, good enough for workload shapes; never for anything secret. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(random: () => number, length: number): string {
   let out = '';
@@ -159,7 +148,7 @@ export function generateWorkload(options: WorkloadOptions): Workload {
   if (!Number.isInteger(videos) || videos < 1 || videos > events) {
     throw new Error(`workload: videos must be between 1 and events (${events}), got ${videos}`);
   }
-  const random = seededRandom(seed);
+  const random = createRandom(seed).next;
   const perVideo: WorkloadEvent[][] = [];
   const videoIds: string[] = [];
   const seen = new Set<string>();

@@ -17,10 +17,11 @@ import {
   type FaultKind,
   type FaultScheduleOptions,
 } from './faultSchedule';
-import { escapeXml, generatePoison, poisonCorpus, type PoisonMessage } from './poison';
-import { createRandom } from './random';
+import { escapeXml } from '../src/mns/xml';
+import { generatePoison, poisonCorpus, type PoisonMessage } from './poison';
+import { createRandom } from '../harness/random';
 import { startChaosStack, type ChaosStack } from './stack';
-import type { SupervisedProcess } from './supervisedProcess';
+import type { StackPart } from '../harness/stack/part';
 import { planUploads, type UploadSpec } from './uploadPlan';
 import { generateWorkload } from './workload';
 
@@ -256,7 +257,7 @@ async function produce(
   const random = createRandom(options.seed).fork('poison-positions');
   const poisonAt = new Map<number, PoisonMessage[]>();
   for (const p of poison) {
-    const at = random.int(0, uploads.length);
+    const at = random.int(0, uploads.length - 1);
     poisonAt.set(at, [...(poisonAt.get(at) ?? []), p]);
   }
   const start = Date.now();
@@ -356,7 +357,7 @@ class MnsFaults {
   }
 
   apply(): Promise<void> {
-    return this.stack.setMnsFaults(this.config());
+    return this.stack.mns.setFaults(this.config());
   }
 
   /** Removes a fault after `durationMs` and applies the change. */
@@ -428,11 +429,7 @@ async function strike(
 }
 
 /** Restarts after a pause; a failed start is logged and healed later, never fatal here. */
-async function restartLater(
-  child: SupervisedProcess,
-  downMs: number,
-  log: (m: string) => void,
-): Promise<void> {
+async function restartLater(child: StackPart, downMs: number, log: (m: string) => void): Promise<void> {
   await sleep(downMs);
   await child
     .start()

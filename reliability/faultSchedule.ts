@@ -2,7 +2,7 @@
  * When each fault strikes, drawn from the seed. Process faults (SIGKILL + restart) and
  * MNS fault windows are spread over the production window, so they hit while messages flow.
  */
-import { createRandom } from './random';
+import { createRandom } from '../harness/random';
 
 export type FaultAction =
   | { kind: 'kill-poller'; atMs: number; target: number; downMs: number }

@@ -8,7 +8,7 @@
  * MNS carries bodies inside XML: a body XML cannot carry is refused by MNS itself and is
  * not a consumer's problem.
  */
-import { createRandom } from './random';
+import { createRandom } from '../harness/random';
 
 export interface PoisonMessage {
   /** Why this body is poison: used in reports, never sent. */
@@ -87,14 +87,4 @@ export function generatePoison(
     out.push({ kind: mutation.kind, body });
   }
   return out;
-}
-
-/** The SDK sends bodies verbatim inside XML, so whoever sends must escape them. */
-export function escapeXml(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
 }

@@ -5,7 +5,7 @@
  * 3-attempts-then-drop behaviour, and keeps the true video state for reconciliation.
  */
 import type { TranscodeOutcome, UploadKnobs } from '../harness/emulators/vod';
-import { createRandom } from './random';
+import { createRandom } from '../harness/random';
 
 export interface UploadPlanOptions {
   videos: number;
@@ -47,7 +47,7 @@ export function planUploads(options: UploadPlanOptions): UploadSpec[] {
     const knobs: UploadKnobs = {
       transcode,
       // A partial failure needs a stream that succeeds: at least two streams.
-      streams: random.int(transcode === 'partial' ? 2 : 1, 5),
+      streams: random.int(transcode === 'partial' ? 2 : 1, 4),
       duplicateRate,
       reorder: true,
       title: `chaos-${index}`,

@@ -7,7 +7,7 @@
 import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRandom } from './random';
+import { createRandom } from '../harness/random';
 
 export interface SinkRecord {
   videoId: string | null;

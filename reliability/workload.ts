@@ -3,7 +3,7 @@
  * each, and the delivery list the producer sends (duplicates, shuffled order, dropped events).
  * Pure: the same options give the same workload, byte for byte.
  */
-import { createRandom, type Random } from './random';
+import { createRandom, type Random } from '../harness/random';
 
 export type VideoOutcome = 'published' | 'transcode-failed';
 
@@ -178,8 +178,8 @@ function planVideo(random: Random, videoId: string, index: number, fails: boolea
   const duration = random.int(5, 600);
   const size = random.int(200_000, 90_000_000);
   const fileUrl = `http://outin-${random.hex(8)}.oss-cn-shanghai.aliyuncs.com/sv/${random.hex(8)}/${random.hex(12)}.mp4`;
-  const start = index * 7 + random.int(0, 5);
-  const streamCount = fails ? 0 : random.int(1, definitions.length + 1);
+  const start = index * 7 + random.int(0, 4);
+  const streamCount = fails ? 0 : random.int(1, definitions.length);
   const streams: StreamPlan[] = definitions.slice(0, streamCount).map((definition) => {
     const [width, height] = resolutions[definition]!;
     return {

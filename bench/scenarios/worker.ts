@@ -1,17 +1,14 @@
 /**
  * Worker latency: from a video's last required event (the moment its signalWithStart
  * returned, i.e. the event is durable in Temporal) to its downstream steps finishing (the
- * signed videoReady webhook arriving at a local sink). The real worker (startWorker with
- * the real activities) calls the VOD emulator's GetPlayInfo for videos seeded there as
+ * signed videoReady webhook arriving at a local sink). The real worker (the stack's in-process
+ * worker, configured through loadConfig, with the real activities) calls the VOD emulator's GetPlayInfo for videos seeded there as
  * transcoded, then POSTs the webhook. Events are signalled directly here, so the figure is
  * the worker's share only; the poller's share is the enqueue→delete latency.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startVodEmulator } from '../../harness/emulators/vod';
-import { startWorker } from '../../src/worker/createWorker';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
@@ -19,7 +16,7 @@ import {
   type VideoPipelineInput,
 } from '../../src/shared/definitions';
 import { toDelivery } from '../deliveries';
-import { withFreshDevServer } from '../devServer';
+import { benchStack, withBenchStack } from '../benchStack';
 import { summarizeLatency } from '../latency';
 import type { WorkerLatency } from '../results';
 import { generateWorkload } from '../workload';
@@ -32,9 +29,7 @@ export interface WorkerLatencyOptions {
   log(message: string): void;
 }
 
-const vodCredentials = { accessKeyId: 'bench-vod-key', accessKeySecret: 'bench-vod-secret-not-real' };
 const webhookSecret = 'bench-webhook-secret';
-const taskQueue = 'vodflow';
 
 interface WebhookSink {
   url: string;
@@ -88,26 +83,22 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
     videos: options.videos,
     seed: options.seed,
   });
-  const vod = await startVodEmulator({ credentials: [vodCredentials], seed: options.seed });
   const sink = await startWebhookSink();
   try {
-    for (const videoId of workload.videoIds) {
-      // Transcoded and frozen, events suppressed: GetPlayInfo answers, nothing else happens.
-      await vod.seedVideo({ stage: 'transcoded', videoId, deliver: [] });
-    }
-    return await withFreshDevServer(async (server) => {
-      const worker = await startWorker({
-        address: server.address,
-        namespace: server.namespace,
-        taskQueue,
-        activityDeps: {
-          vod: { credentials: vodCredentials, endpoint: vod.endpoint, timeoutMs: 10_000 },
-          webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 10_000 },
-        },
-      });
-      const connection = await Connection.connect({ address: server.address, connectTimeout: 10_000 });
-      const client = new Client({ connection, namespace: server.namespace });
-      try {
+    return await withBenchStack(
+      {
+        ...benchStack,
+        vod: { seed: options.seed },
+        webhook: { mode: 'external', url: sink.url, secret: webhookSecret },
+        worker: { mode: 'in-process' },
+      },
+      async (stack) => {
+        const { vod, taskQueue } = stack;
+        for (const videoId of workload.videoIds) {
+          // Transcoded and frozen, events suppressed: GetPlayInfo answers, nothing else happens.
+          await vod.seedVideo({ stage: 'transcoded', videoId, deliver: [] });
+        }
+        const { client } = await stack.temporalClient();
         const lastRequiredAt = new Map<string, number>();
         let next = 0;
         const lane = async (): Promise<void> => {
@@ -151,13 +142,9 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
           measured:
             'last required event signalWithStart returned -> videoReady webhook received (real worker, VOD emulator GetPlayInfo, local sink)',
         };
-      } finally {
-        await connection.close();
-        await worker.shutdown();
-      }
-    });
+      },
+    );
   } finally {
     await sink.close();
-    await vod.stop();
   }
 }

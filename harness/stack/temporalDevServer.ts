@@ -1,58 +1,71 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
+/**
+ * Temporal for a stack: `temporal server start-dev` as a supervised child (restartable in
+ * place on the same port and SQLite file, tied to this process's life, refusing to start
+ * over a server left behind by an earlier run), or a server that already runs elsewhere.
+ * Either way it serves vodflow's search attributes once started.
+ */
+import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { vodflowSearchAttributes } from '../../src/shared/searchAttributes';
+import { superviseProcess, type SupervisedProcess } from './childProcess';
 import { freePort } from './freePort';
-import { installTemporalScript, temporalBinary } from './paths';
+import type { StackPart } from './part';
+import { temporalCli } from './paths';
+import { assertPortFree, checkPidFile, removePidFile, writePidFile } from './staleServer';
 
-export interface TemporalDevServerOptions {
-  /** SQLite file; without it the server keeps everything in memory. */
-  dbFile?: string;
-  ip?: string;
-  /** gRPC port; a free one when omitted. */
-  port?: number;
-  /** Web UI port; null runs headless. Defaults to headless. */
-  uiPort?: number | null;
-  namespace?: string;
-  /** Where the server's own output goes; defaults to discarding it. */
-  stdio?: 'inherit' | 'ignore';
-  readyTimeoutMs?: number;
-  /** Tests trade durability on OS crash for speed; the local stack keeps NORMAL. */
-  synchronous?: 'OFF' | 'NORMAL';
+export interface TemporalServer extends StackPart {
+  /** host:port of the frontend gRPC service. */
+  readonly address: string;
+  readonly namespace: string;
+  /** The Web UI, when the server has one. */
+  readonly uiUrl: string | null;
+  /** The server's process while this stack runs it; null for a server it does not run. */
+  readonly pid: number | null;
 }
 
-export interface TemporalDevServer {
-  address: string;
-  namespace: string;
-  uiUrl: string | null;
-  process: ChildProcess;
-  stop(): Promise<void>;
+export interface TemporalDevServerOptions {
+  /** Its pid file, its log and (with storage 'file') its SQLite file live here. */
+  dataDir: string;
+  /** Part name, log and pid file names; default "temporal". */
+  name?: string;
+  /** 'file' (default): dataDir/<name>.db, kept across restarts; 'memory': lost on every stop. */
+  storage?: 'file' | 'memory';
+  ip?: string;
+  /** gRPC port; a free one when omitted. Fixed for the server's life, restarts included. */
+  port?: number;
+  /** Web UI port; null (default) runs headless. */
+  uiPort?: number | null;
+  namespace?: string;
+  /** Tests trade durability on an OS crash for speed; the local stack keeps NORMAL. */
+  synchronous?: 'OFF' | 'NORMAL';
+  readyTimeoutMs?: number;
+  /** Append the server's output to dataDir/<name>.log (default) rather than drop it. */
+  log?: boolean;
+}
+
+export interface TemporalDevServer extends TemporalServer {
+  readonly child: SupervisedProcess['child'];
+  readonly dbFile: string | null;
+  /** Names the running server's pid while it runs; a leftover one names an orphan. */
+  readonly pidFile: string;
 }
 
 const keywordTypeName = 'Keyword';
 // grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING
 const servingStatus = 1;
 
-/** Builds the pinned Temporal CLI when it is missing (scripts/install-temporal). */
-export function ensureTemporalBinary(): string {
-  if (!existsSync(temporalBinary)) {
-    const result = spawnSync('bash', [installTemporalScript], { stdio: 'inherit' });
-    if (result.status !== 0) throw new Error(`could not install the Temporal CLI (${installTemporalScript})`);
-  }
-  return temporalBinary;
-}
-
-export async function startTemporalDevServer(
-  options: TemporalDevServerOptions = {},
-): Promise<TemporalDevServer> {
-  const binary = ensureTemporalBinary();
+/** A dev server ready to start (ports chosen now, so restarts reuse them). */
+export async function createTemporalDevServer(options: TemporalDevServerOptions): Promise<TemporalDevServer> {
+  const name = options.name ?? 'temporal';
   const ip = options.ip ?? '127.0.0.1';
   const port = options.port ?? (await freePort());
-  const namespace = options.namespace ?? 'default';
   const uiPort = options.uiPort ?? null;
+  const namespace = options.namespace ?? 'default';
+  const dbFile = (options.storage ?? 'file') === 'file' ? path.join(options.dataDir, `${name}.db`) : null;
+  const pidFile = path.join(options.dataDir, `${name}.pid`);
+  const address = `${ip}:${port}`;
   const args = [
     'server',
     'start-dev',
@@ -71,74 +84,123 @@ export async function startTemporalDevServer(
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
     ...vodflowSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${keywordTypeName}`]),
+    ...(dbFile ? ['--db-filename', dbFile] : []),
+    ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]),
   ];
-  if (options.dbFile) args.push('--db-filename', options.dbFile);
-  if (uiPort === null) args.push('--headless');
-  else args.push('--ui-port', String(uiPort), '--ui-ip', ip);
-
-  const child = spawn(binary, args, {
-    stdio: ['ignore', options.stdio ?? 'ignore', options.stdio ?? 'ignore'],
+  const server = superviseProcess({
+    name,
+    command: temporalCli().path,
+    args,
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
-  });
-  const address = `${ip}:${port}`;
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
+    ...(options.log === false ? {} : { logFile: path.join(options.dataDir, `${name}.log`) }),
+    ready: () => temporalServing(address),
+    readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
   });
 
-  const stop = async (): Promise<void> => {
-    if (exited || child.exitCode !== null || child.signalCode !== null) return;
-    const gone = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await gone;
-    clearTimeout(timer);
-  };
-
-  try {
-    await waitUntilServing(address, options.readyTimeoutMs ?? 60_000, () => exited);
-    await ensureSearchAttributes(address, namespace);
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  let writtenPid: number | null = null;
   return {
+    name,
     address,
     namespace,
     uiUrl: uiPort === null ? null : `http://${ip}:${uiPort}`,
-    process: child,
-    stop,
+    dbFile,
+    pidFile,
+    get child() {
+      return server.child;
+    },
+    get pid() {
+      return server.child?.pid ?? null;
+    },
+    get starts() {
+      return server.starts;
+    },
+    get kills() {
+      return server.kills;
+    },
+    unexpectedExits: server.unexpectedExits,
+    running: () => server.running(),
+    async start() {
+      if (server.running()) return;
+      // Never start beside an earlier run's server: on the same file it corrupts the
+      // database, on the same port its answers would pass for ours.
+      await checkPidFile(pidFile, 'Temporal dev server', /temporal/);
+      await assertPortFree(ip, port, 'Temporal dev server');
+      if (uiPort !== null) await assertPortFree(ip, uiPort, 'Temporal Web UI');
+      await server.start();
+      const pid = server.child?.pid;
+      if (pid !== undefined) await writePidFile(pidFile, pid);
+      writtenPid = pid ?? null;
+      await ensureSearchAttributes(address, namespace);
+    },
+    async stop(graceMs) {
+      await server.stop(graceMs);
+      // Only our own: after a refused start the file names someone else's server.
+      if (writtenPid !== null) await removePidFile(pidFile, writtenPid);
+      writtenPid = null;
+    },
+    // The pid file stays, as after a crash; the next start finds its process gone.
+    kill: () => server.kill(),
   };
 }
 
-async function waitUntilServing(address: string, timeoutMs: number, hasExited: () => boolean): Promise<void> {
+/**
+ * A Temporal server this stack does not run (a shared dev server, a cluster): start() waits
+ * until it serves and registers the search attributes; stop() leaves it running; kill() refuses.
+ */
+export function existingTemporalServer(address: string, namespace = 'default'): TemporalServer {
+  let starts = 0;
+  return {
+    name: 'temporal',
+    address,
+    namespace,
+    uiUrl: null,
+    pid: null,
+    get starts() {
+      return starts;
+    },
+    kills: 0,
+    unexpectedExits: [],
+    running: () => true,
+    async start() {
+      await waitUntilServing(address, 30_000);
+      await ensureSearchAttributes(address, namespace);
+      starts += 1;
+    },
+    stop: () => Promise.resolve(),
+    kill: () => Promise.reject(new Error(`the Temporal server at ${address} is not this stack's to kill`)),
+  };
+}
+
+/** One health check of the frontend: true when it answers SERVING. */
+async function temporalServing(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    const response = await connection.withDeadline(Date.now() + 2_000, () =>
+      connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' }),
+    );
+    return response.status === servingStatus;
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitUntilServing(address: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (hasExited()) throw new Error(`Temporal dev server at ${address} exited during start`);
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-      try {
-        const response = await connection.withDeadline(Date.now() + 2_000, () =>
-          connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' }),
-        );
-        if (response.status === servingStatus) return;
-      } finally {
-        await connection.close();
-      }
+      if (await temporalServing(address)) return;
     } catch (err) {
       lastError = err;
     }
     await sleep(200);
   }
-  throw new Error(
-    `Temporal dev server at ${address} not healthy within ${timeoutMs} ms: ${String(lastError)}`,
-  );
+  throw new Error(`Temporal at ${address} not serving within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
 /**
- * With an existing SQLite file the dev server ignores --search-attribute for
- * namespaces it already has (temporal-notes §2.4), so register what is missing.
+ * With an existing SQLite file the dev server ignores --search-attribute for namespaces it
+ * already has, and a server we did not start may lack them, so register what is missing.
  */
 export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
   const connection = await Connection.connect({ address, connectTimeout: 5_000 });

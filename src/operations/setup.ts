@@ -103,7 +103,8 @@ async function ensureDeadLetterPolicy(
   return { subject, outcome: enabled ? 'updated' : 'created', detail };
 }
 
-async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {
+/** Creates the queue with vodflow's attributes when it is missing; never changes an existing one. */
+export async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<SetupAction> {
   const subject = `MNS queue ${queueName}`;
   try {
     await mns.getQueueAttributes(queueName);

@@ -6,6 +6,7 @@ import {
   type ReceivedMessage,
 } from '../mns/client';
 import type { AlibabaCredentials } from '../config';
+import { escapeXml } from '../mns/xml';
 import type { QueueSpec } from '../config/queueSpec';
 import type { DeleteFailure, QueueMessage, QueueTransport, VisibilityLease } from './queueTransport';
 import { ServerClock } from './serverClock';
@@ -103,10 +104,6 @@ class MnsQueue implements QueueTransport {
     assertMnsStatus('SendMessage', response, [201]);
     return response.body.MessageId;
   }
-}
-
-export function escapeXml(text: string): string {
-  return text.replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'));
 }
 
 function fromMns(m: ReceivedMessage): Omit<QueueMessage, 'leaseEndsAt'> {

@@ -2,7 +2,7 @@ import type { VodflowConfig } from '../config';
 import { decode } from '../events';
 import type { Logger } from '../observability/logger';
 import { Backoff, pause } from '../poller/backoff';
-import { createPoller, type Poller } from '../poller/poller';
+import { createPoller, type Poller, type PollerOptions } from '../poller/poller';
 import { connectTemporal, type TemporalClientBundle } from './temporalConnection';
 
 export interface RunningPoller {
@@ -11,8 +11,18 @@ export interface RunningPoller {
   stop(): Promise<void>;
 }
 
+/**
+ * What an embedding process may supply instead of the defaults: metrics it keeps across
+ * restarts, or (tests) a wrapped transport or client.
+ */
+export type PollerProcessOptions = Partial<Omit<PollerOptions, 'config' | 'logger'>>;
+
 /** Connects to Temporal (retrying while it is not up yet) and starts consuming. */
-export async function startPollerProcess(config: VodflowConfig, logger: Logger): Promise<RunningPoller> {
+export async function startPollerProcess(
+  config: VodflowConfig,
+  logger: Logger,
+  options: PollerProcessOptions = {},
+): Promise<RunningPoller> {
   const temporal = await connectWithRetry(config, logger);
   const poller = createPoller({
     config,
@@ -20,6 +30,7 @@ export async function startPollerProcess(config: VodflowConfig, logger: Logger):
     probe: () => temporal.probe(),
     decode,
     logger,
+    ...options,
   });
   poller.start();
   return {

@@ -1,17 +1,24 @@
+import { TransportError } from '@temporalio/worker';
 import type { VodflowConfig } from '../config';
 import { activityDeps } from '../activities/config';
 import type { Logger } from '../observability/logger';
-import { startWorker, type RunningWorker } from '../worker/createWorker';
+import { Backoff, pause } from '../poller/backoff';
+import { startWorker, type RunningWorker, type WorkerOptions } from '../worker/createWorker';
 import type { WorkerMetrics } from '../worker/workerMetrics';
 import { temporalTls } from './temporalConnection';
 
+/**
+ * Starts the worker, retrying while Temporal cannot be reached, as the poller does: a worker
+ * started while Temporal restarts (a deploy, an outage) waits for it instead of exiting.
+ * Anything else (a namespace that does not exist, refused credentials) fails at once.
+ */
 export async function startWorkerProcess(
   config: VodflowConfig,
   logger: Logger,
   metrics: WorkerMetrics,
 ): Promise<RunningWorker> {
   const tls = temporalTls(config.temporal);
-  const worker = await startWorker({
+  const options: WorkerOptions = {
     address: config.temporal.address,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
@@ -21,15 +28,39 @@ export async function startWorkerProcess(
     ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
     ...(config.worker.activitiesModule ? { activitiesModule: config.worker.activitiesModule } : {}),
     metrics,
-  });
-  logger.info(
-    {
-      address: config.temporal.address,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
-    },
-    'worker started',
+  };
+  const backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
+  for (;;) {
+    try {
+      const worker = await startWorker(options);
+      logger.info(
+        {
+          address: config.temporal.address,
+          namespace: config.temporal.namespace,
+          taskQueue: config.temporal.taskQueue,
+          ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
+        },
+        'worker started',
+      );
+      return worker;
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      const delay = backoff.next();
+      logger.warn(
+        { address: config.temporal.address, err: err.message, retryInMs: delay },
+        'Temporal not reachable yet',
+      );
+      await pause(delay);
+    }
+  }
+}
+
+/** The native connection's "could not reach the server" (the SDK reports a missing namespace the same way). */
+function unreachable(err: unknown): err is Error {
+  return (
+    err instanceof TransportError &&
+    /ConnectError|tcp connect|Unavailable|transport error|Connection (refused|reset)|broken pipe/i.test(
+      err.message,
+    )
   );
-  return worker;
 }

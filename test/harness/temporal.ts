@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startTemporalDevServer, type TemporalDevServer } from '../../harness/stack/temporalDevServer';
+import { startStack, type Stack, type StackSpec, type TemporalSpec } from '../../harness/stack/stack';
+import type { TemporalServer } from '../../harness/stack/temporalDevServer';
 
 export interface TemporalTestEnv {
-  server: TemporalDevServer;
+  stack: Stack;
+  server: TemporalServer;
   connection: Connection;
   client: Client;
   dataDir: string;
@@ -13,32 +12,39 @@ export interface TemporalTestEnv {
 }
 
 /**
- * A real dev server on free ports with a temporary SQLite file and vodflow's search
- * attributes. Call teardown() from `after`, which node:test runs even when tests fail;
- * the server child is also killed if this process exits.
+ * Where the tests' Temporal comes from: a fresh dev server (free port, temporary SQLite file,
+ * synchronous=OFF), or, with VODFLOW_TEST_TEMPORAL_ADDRESS set, a server that already runs
+ * (its search attributes are registered, it is never stopped). Tests that restart Temporal
+ * always get their own.
  */
-export async function startTemporalTestEnv(): Promise<TemporalTestEnv> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'vodflow-temporal-'));
-  const server = await startTemporalDevServer({
-    dbFile: path.join(dataDir, 'temporal.db'),
-    synchronous: 'OFF',
-  });
-  const killOnExit = () => server.process.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  const connection = await Connection.connect({ address: server.address });
-  const client = new Client({ connection, namespace: server.namespace });
-  return {
-    server,
-    connection,
-    client,
-    dataDir,
-    async teardown() {
-      await connection.close();
-      await server.stop();
-      process.removeListener('exit', killOnExit);
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
+export function testTemporal(): TemporalSpec {
+  const existing = process.env.VODFLOW_TEST_TEMPORAL_ADDRESS?.trim();
+  return existing
+    ? { mode: 'existing', address: existing }
+    : { mode: 'dev-server', storage: 'file', synchronous: 'OFF' };
+}
+
+/**
+ * A stack for a test file, Temporal included, plus a client on it. Call teardown() from
+ * `after`, which node:test runs even when tests fail; the dev server dies with this process
+ * in any case.
+ */
+export async function startTemporalTestEnv(spec: Omit<StackSpec, 'temporal'> = {}): Promise<TemporalTestEnv> {
+  const stack = await startStack({ temporal: testTemporal(), ...spec });
+  try {
+    const { connection, client } = await stack.temporalClient();
+    return {
+      stack,
+      server: stack.temporal,
+      connection,
+      client,
+      dataDir: stack.dataDir,
+      teardown: () => stack.stop(),
+    };
+  } catch (err) {
+    await stack.stop();
+    throw err;
+  }
 }
 
 let counter = 0;

@@ -1,21 +1,17 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startWorker, type RunningWorker } from '../../src/worker/createWorker';
 import { probeWorkflow } from '../../src/workflows';
 import { VideoId } from '../../src/shared/searchAttributes';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../harness/temporal';
 
 let env: TemporalTestEnv;
-let worker: RunningWorker;
 const taskQueue = uniqueName('smoke');
 
 before(async () => {
-  env = await startTemporalTestEnv();
-  worker = await startWorker({ address: env.server.address, namespace: env.server.namespace, taskQueue });
+  env = await startTemporalTestEnv({ taskQueue, worker: { mode: 'in-process' } });
 });
 
 after(async () => {
-  await worker?.shutdown();
   await env?.teardown();
 });
 

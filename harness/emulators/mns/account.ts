@@ -7,7 +7,7 @@ import {
   type DeliveryOptions,
   type DeliverySettings,
 } from './delivery';
-import type { Random } from '../vod/random';
+import type { Random } from '../../random';
 import { messageTooLargeError, mnsError, schemaError } from './errors';
 import type { QueueObservers } from './observer';
 import { MnsQueue, type QueueContext, type StoredMessage } from './queue';

@@ -3,7 +3,7 @@
  * striping that makes real batch receives short and unordered, the seeded randomness behind
  * it, the account's cap on held long polls, and what happens to a long poll whose client left.
  */
-import { createRandom, type Random } from '../vod/random';
+import { createRandom, type Random } from '../../random';
 
 export interface DeliveryOptions {
   /**
@@ -56,6 +56,7 @@ export class SeededRandom implements Random {
   pick = <T>(items: readonly T[]): T => this.inner.pick(items);
   shuffle = <T>(items: readonly T[]): T[] => this.inner.shuffle(items);
   hex = (length: number): string => this.inner.hex(length);
+  fork = (label: string): Random => this.inner.fork(label);
 }
 
 export function deliverySettings(options: DeliveryOptions, random: Random): DeliverySettings {

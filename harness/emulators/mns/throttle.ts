@@ -3,7 +3,7 @@
  * for a short while and then answered 429 TooManyRequests. The rate counts messages for the
  * batch send and receive calls (a BatchSendMessage of 10 counts 10), one per call otherwise.
  */
-import type { Random } from '../vod/random';
+import type { Random } from '../../random';
 import type { RoutedRequest } from './protocol';
 
 export interface ThrottleOptions {

@@ -4,6 +4,7 @@
  * use the exact namespaces the SDKs expect (reference A3, A8).
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { escapeXml } from '../../../src/mns/xml';
 import { mnsError } from './errors';
 
 export const successNamespace = 'http://mns.aliyuncs.com/doc/v1/';
@@ -80,18 +81,12 @@ export function leafText(node: XmlNode | XmlNode[] | undefined, onNotLeaf: () =>
   throw onNotLeaf();
 }
 
-const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-
-export function escapeText(text: string): string {
-  return /[&<>"]/.test(text) ? text.replace(/[&<>"]/g, (c) => escapes[c]!) : text;
-}
-
 export type Fields = ReadonlyArray<readonly [string, string | number]>;
 
 /** Leaf children; values are escaped, names are trusted constants. */
 export function fieldsXml(fields: Fields): string {
   let xml = '';
-  for (const [key, value] of fields) xml += `<${key}>${escapeText(String(value))}</${key}>`;
+  for (const [key, value] of fields) xml += `<${key}>${escapeXml(String(value))}</${key}>`;
   return xml;
 }
 
@@ -106,7 +101,7 @@ export function document(root: string, inner: string): string {
 export function errorDocument(code: string, message: string, requestId: string, hostId: string): string {
   return (
     `${declaration}\n<Error xmlns="${errorNamespace}">` +
-    `<Code>${escapeText(code)}</Code><Message>${escapeText(message)}</Message>` +
-    `<RequestId>${requestId}</RequestId><HostId>${escapeText(hostId)}</HostId></Error>`
+    `<Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message>` +
+    `<RequestId>${requestId}</RequestId><HostId>${escapeXml(hostId)}</HostId></Error>`
   );
 }

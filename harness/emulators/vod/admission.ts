@@ -1,6 +1,6 @@
 import { apiErrors } from './errors';
 import type { ApiKnobs } from './knobs';
-import type { Random } from './random';
+import type { Random } from '../../random';
 
 /** Documented per-account QPS limits (vod-events.md §8); undocumented ones are not enforced. */
 export const documentedQps: Record<string, number> = {

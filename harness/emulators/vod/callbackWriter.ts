@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { assertMnsStatus, classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
+import { escapeXml } from '../../../src/mns/xml';
 import type { MessageCallback } from './callbackConfig';
 
 /**
@@ -15,11 +16,6 @@ export interface CallbackWriter {
 export interface MnsCredentials {
   accessKeyId: string;
   accessKeySecret: string;
-}
-
-/** The XML text escape the Node SDK leaves to its caller; the queue stores the unescaped JSON. */
-export function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 export class DeliveryError extends Error {
@@ -57,7 +53,7 @@ export function createCallbackWriter(options: {
         const endpoint = config.MnsEndpoint as string;
         const queue = config.MnsQueueName as string;
         try {
-          const response = await mnsClient(endpoint).sendMessage(queue, { MessageBody: xmlEscape(body) });
+          const response = await mnsClient(endpoint).sendMessage(queue, { MessageBody: escapeXml(body) });
           assertMnsStatus('SendMessage', response, [201]);
         } catch (err) {
           if (err instanceof DeliveryError) throw err;

@@ -1,6 +1,6 @@
 import type { PlannedEvent } from './events';
 import type { UploadKnobs } from './knobs';
-import type { Random } from './random';
+import type { Random } from '../../random';
 
 /**
  * Turns an upload's planned events into queue writes, applying the event knobs: lost events,

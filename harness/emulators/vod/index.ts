@@ -15,7 +15,7 @@ import { createCallbackWriter, type MnsCredentials } from './callbackWriter';
 import { apiErrors } from './errors';
 import { parseKnobs, type EmulatorKnobs, type UploadKnobs } from './knobs';
 import type { SeedStage, SeedVideoSpec } from './plan';
-import { createRandom, deriveSeed } from './random';
+import { createRandom, deriveSeed } from '../../random';
 import {
   getMezzanineInfo,
   getPlayInfo,

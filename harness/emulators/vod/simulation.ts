@@ -10,7 +10,7 @@ import {
 } from './events';
 import type { EmulatorKnobs, UploadKnobs } from './knobs';
 import { planSeed, planUpload, type SeedVideoSpec, type VideoPlan } from './plan';
-import { createRandom, deriveSeed } from './random';
+import { createRandom, deriveSeed } from '../../random';
 import { scheduleWrites } from './deliverySchedule';
 import { playStatus, planEnd, videoStatus, isDeleted } from './videoState';
 

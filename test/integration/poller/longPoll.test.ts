@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, test } from 'node:test';
 import pino from 'pino';
 import type { Counter } from 'prom-client';
-import { createRandom } from '../../../harness/emulators/vod/random';
+import { createRandom } from '../../../harness/random';
 import { newVideoId, PollerStack, uploadBody, waitFor } from './pollerStack';
 
 const stack = new PollerStack();

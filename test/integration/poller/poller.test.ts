@@ -13,7 +13,7 @@ import { videoWorkflowId, pipelineStateQuery } from '../../../src/shared/definit
 import { startMnsEmulator } from '../../../harness/emulators/mns';
 import { createMnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
-import { escapeXml } from '../../../src/poller/mnsQueue';
+import { escapeXml } from '../../../src/mns/xml';
 import {
   credentials,
   newVideoId,
@@ -293,7 +293,7 @@ test('a poller killed with SIGKILL mid-batch loses nothing, and redelivery has n
   }
   // Deletes never get through, so the kill lands after the signals and before any delete.
   stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
-  const child = stack.spawnPoller([queue]);
+  const child = await stack.spawnPoller([queue]);
   const allSignalled = async () => {
     for (const [id, video] of sent) {
       if (!(await stack.signals(video)).some((d) => d.messageId === id)) return false;
@@ -335,7 +335,7 @@ test('SIGTERM drains in-flight messages, flushes deletes and exits 0 in time', a
   for (const [i, video] of videos.entries()) sent.set(await stack.send(queue, uploadBody(video, i)), video);
   // Slow deletes keep the messages in flight when SIGTERM arrives.
   stack.mns.setFaults({ BatchDeleteMessage: { latencyMs: 1_500 } });
-  const child = stack.spawnPoller([queue], {
+  const child = await stack.spawnPoller([queue], {
     VODFLOW_SHUTDOWN_TIMEOUT_MS: '15000',
     VODFLOW_DELETE_LINGER_MS: '200',
   });
@@ -363,7 +363,7 @@ test('a second signal exits at once, and the messages it abandoned are delivered
   const ids = [await stack.send(queue, uploadBody(video, 1)), await stack.send(queue, uploadBody(video, 2))];
   // Deletes fail, so the first SIGTERM's drain is still retrying them when the second arrives.
   stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
-  const child = stack.spawnPoller([queue]);
+  const child = await stack.spawnPoller([queue]);
   const signalledIds = async () => (await stack.signals(video)).map((d) => d.messageId);
   const count = (list: string[], id: string) => list.filter((d) => d === id).length;
   await waitFor('each message signalled by the child poller', async () => {

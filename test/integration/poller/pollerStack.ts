@@ -1,83 +1,75 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection, defaultPayloadConverter } from '@temporalio/client';
+import { defaultPayloadConverter, type Client } from '@temporalio/client';
+import type { MnsEmulator } from '../../../harness/emulators/mns';
+import type { VodEmulator } from '../../../harness/emulators/vod';
+import { settledHistory } from '../../../harness/stack/settlement';
+import {
+  startStack,
+  type PollerPart,
+  type Settings,
+  type StackOf,
+  type StackSpec,
+} from '../../../harness/stack/stack';
 import type { PollerTuning, VodflowConfig } from '../../../src/config';
 import type { QueueSpec } from '../../../src/config/queueSpec';
-import { decode } from '../../../src/events';
-import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
-import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
-import { createMnsClient, type MnsClient } from '../../../src/mns/client';
-import { createLogger } from '../../../src/observability/logger';
-import { escapeXml } from '../../../src/poller/mnsQueue';
-import { createPoller, type Poller, type PollerOptions } from '../../../src/poller/poller';
-import { connectTemporal, type TemporalClientBundle } from '../../../src/process/temporalConnection';
-import { freePort } from '../../../harness/stack/freePort';
-import { repoRoot } from '../../../harness/stack/paths';
-import { settledHistory } from '../../../harness/stack/settlement';
-import { startTemporalDevServer, type TemporalDevServer } from '../../../harness/stack/temporalDevServer';
-import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
+import type { MnsClient } from '../../../src/mns/client';
+import { escapeXml } from '../../../src/mns/xml';
+import { createLogger, type Logger } from '../../../src/observability/logger';
+import type { Poller } from '../../../src/poller/poller';
+import type { PollerProcessOptions } from '../../../src/process/pollerProcess';
 import { videoWorkflowId, type VideoEventDelivery } from '../../../src/shared/definitions';
 
 export const credentials = { accessKeyId: 'LTAItestpoller', accessKeySecret: 'poller-test-secret' };
 export const region = 'cn-shanghai';
 
 /**
- * One real Temporal dev server (restartable on the same port and SQLite file, to play an
- * outage), one worker, and one MNS emulator, shared by the tests of a file.
+ * The stack the poller tests share, as one startStack: a real Temporal dev server of its own
+ * (restartable on the same port and SQLite file, to play an outage), an in-process worker,
+ * and the MNS and VOD emulators. Each test adds its pollers: in-process ones, stopped after
+ * the test, and `vodflow poller` children, killed at teardown.
  */
+const pollerTestStack = {
+  credentials,
+  region,
+  logger: createLogger('poller-it', 'warn'),
+  temporal: { mode: 'dev-server', storage: 'file', synchronous: 'OFF' },
+  mns: { mode: 'in-process' },
+  vod: {},
+  // Every test makes its own queues.
+  setup: false,
+  worker: { mode: 'in-process' },
+} satisfies StackSpec;
+
 export class PollerStack {
-  server!: TemporalDevServer;
-  connection!: Connection;
+  stack!: StackOf<typeof pollerTestStack & { taskQueue: string }>;
   client!: Client;
-  worker!: RunningWorker;
   mns!: MnsEmulator;
   /** The VOD API the real pipeline's activities call (play info for completed videos). */
   vod!: VodEmulator;
   sdk!: MnsClient;
   readonly taskQueue = `poller-it-${process.pid}`;
-  private dataDir = '';
-  private port = 0;
   private readonly cleanups: (() => Promise<void>)[] = [];
-  private readonly running: (() => Promise<void>)[] = [];
+  private readonly running: PollerPart[] = [];
 
   async start(): Promise<void> {
-    this.dataDir = await mkdtemp(path.join(tmpdir(), 'vodflow-poller-it-'));
-    this.port = await freePort();
-    await this.startTemporal();
-    this.connection = await Connection.connect({ address: this.address });
-    this.client = new Client({ connection: this.connection, namespace: 'default' });
-    this.vod = await startVodEmulator({ credentials: [credentials], region });
-    this.worker = await startWorker({
-      address: this.address,
-      namespace: 'default',
-      taskQueue: this.taskQueue,
-      activityDeps: {
-        vod: { credentials, endpoint: this.vod.endpoint, timeoutMs: 10_000 },
-        webhook: { secret: '', timeoutMs: 10_000 },
-      },
-    });
-    this.mns = await startMnsEmulator({ credentials: [credentials], logger: createLogger('mns', 'warn') });
-    this.sdk = createMnsClient({ endpoint: this.mns.endpoint, ...credentials, timeoutMs: 10_000 });
+    this.stack = await startStack({ ...pollerTestStack, taskQueue: this.taskQueue });
+    this.client = (await this.stack.temporalClient()).client;
+    this.mns = this.stack.mns.emulator!;
+    this.vod = this.stack.vod;
+    this.sdk = this.stack.mnsClient();
   }
 
   get address(): string {
-    return `127.0.0.1:${this.port}`;
+    return this.stack.temporal.address;
   }
 
   async startTemporal(): Promise<void> {
-    this.server = await startTemporalDevServer({
-      port: this.port,
-      dbFile: path.join(this.dataDir, 'temporal.db'),
-      synchronous: 'OFF',
-    });
+    await this.stack.temporal.start();
   }
 
   async stopTemporal(): Promise<void> {
-    await this.server.stop();
+    await this.stack.temporal.stop();
   }
 
   onTeardown(fn: () => Promise<void>): void {
@@ -86,19 +78,14 @@ export class PollerStack {
 
   /** Stops the in-process pollers of the test that just ran (call from afterEach). */
   async stopPollers(): Promise<void> {
-    const stops = this.running.splice(0);
-    await Promise.all(stops.map((stop) => stop().catch(() => undefined)));
+    const parts = this.running.splice(0);
+    await Promise.all(parts.map((part) => part.stop(2_000).catch(() => undefined)));
   }
 
   async teardown(): Promise<void> {
     await this.stopPollers();
     for (const fn of this.cleanups.reverse()) await fn().catch(() => undefined);
-    await this.worker?.shutdown().catch(() => undefined);
-    await this.connection?.close().catch(() => undefined);
-    await this.mns?.stop();
-    await this.vod?.stop();
-    await this.server?.stop();
-    if (this.dataDir) await rm(this.dataDir, { recursive: true, force: true });
+    await this.stack?.stop();
   }
 
   /** A queue and its dead-letter queue with a short visibility timeout, so leftovers come back fast. */
@@ -136,68 +123,75 @@ export class PollerStack {
     return deliveries;
   }
 
+  /** The poller configuration of these queues with the tests' tuning, read by loadConfig. */
   config(queues: QueueSpec[], tuning: Partial<PollerTuning> = {}): VodflowConfig {
-    return {
-      credentials,
-      temporal: { address: this.address, namespace: 'default', taskQueue: this.taskQueue },
-      queues,
-      poller: { ...testTuning, ...tuning },
-      http: { host: '127.0.0.1', port: 0 },
-      logLevel: 'warn',
-      worker: { vodTimeoutMs: 10_000, webhookTimeoutMs: 10_000 },
-      pipeline: {},
-    };
+    return this.stack.config('poller', {
+      ...queueSettings(queues),
+      ...tuningSettings({ ...testTuning, ...tuning }),
+      VODFLOW_HTTP_PORT: '0',
+      VODFLOW_LOG_LEVEL: 'warn',
+    });
   }
 
-  /** A poller in this process, stopped at teardown. */
-  async poller(config: VodflowConfig, extra: Partial<PollerOptions> = {}): Promise<Poller> {
-    const temporal: TemporalClientBundle = await connectTemporal(config.temporal);
-    const poller = createPoller({
+  /** A poller in this process, stopped after the test. */
+  async poller(
+    config: VodflowConfig,
+    { logger, ...extra }: PollerProcessOptions & { logger?: Logger } = {},
+  ): Promise<Poller> {
+    const part = await this.stack.addPoller({
+      mode: 'in-process',
       config,
-      client: temporal.client,
-      probe: () => temporal.probe(),
-      decode,
-      logger: createLogger('poller', 'error'),
-      ...extra,
+      options: extra,
+      logger: logger ?? createLogger('poller', 'error'),
     });
-    poller.start();
-    this.running.push(async () => {
-      await poller.stop(2_000);
-      await temporal.close();
-    });
-    return poller;
+    this.running.push(part);
+    return part.instance!.poller;
   }
 
-  /** `bin/vodflow poller` as a child process (the compiled CLI, to skip the bootstrap check). */
-  spawnPoller(queues: QueueSpec[], env: Record<string, string> = {}): ChildProcess {
-    const child = spawn(process.execPath, [path.join(repoRoot, 'dist/cli/main.js'), 'poller'], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
-        ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-        TEMPORAL_ADDRESS: this.address,
-        VODFLOW_TASK_QUEUE: this.taskQueue,
-        VODFLOW_QUEUES: queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`).join(','),
+  /** `vodflow poller` as a child process (the compiled CLI, to skip the bootstrap check). */
+  async spawnPoller(queues: QueueSpec[], env: Settings = {}): Promise<ChildProcess> {
+    const part = await this.stack.addPoller({
+      mode: 'child',
+      settings: {
+        ...queueSettings(queues),
         VODFLOW_WAIT_SECONDS: '1',
         VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '5',
         VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '2',
-        VODFLOW_HTTP_HOST: '127.0.0.1',
-        VODFLOW_HTTP_PORT: '0',
         VODFLOW_LOG_LEVEL: 'error',
         ...env,
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
     });
-    const kill = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        const gone = once(child, 'exit');
-        child.kill('SIGKILL');
-        await gone;
-      }
-    };
-    this.onTeardown(kill);
-    return child;
+    this.onTeardown(() => part.kill());
+    return part.child!;
   }
+}
+
+function queueSettings(queues: QueueSpec[]): Settings {
+  return { VODFLOW_QUEUES: queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`).join(',') };
+}
+
+/** Each tuning field's setting, so a test's tuning reaches the poller as a deployment's would. */
+const tuningSetting: Record<keyof PollerTuning, string> = {
+  receiveLoopsPerQueue: 'VODFLOW_RECEIVE_LOOPS',
+  waitSeconds: 'VODFLOW_WAIT_SECONDS',
+  batchSize: 'VODFLOW_BATCH_SIZE',
+  maxInFlight: 'VODFLOW_MAX_IN_FLIGHT',
+  maxDequeueCount: 'VODFLOW_MAX_DEQUEUE_COUNT',
+  visibilityTimeoutSeconds: 'VODFLOW_VISIBILITY_TIMEOUT_SECONDS',
+  visibilityExtendBeforeSeconds: 'VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS',
+  signalTimeoutMs: 'VODFLOW_SIGNAL_TIMEOUT_MS',
+  mnsTimeoutMs: 'VODFLOW_MNS_TIMEOUT_MS',
+  deleteLingerMs: 'VODFLOW_DELETE_LINGER_MS',
+  shutdownTimeoutMs: 'VODFLOW_SHUTDOWN_TIMEOUT_MS',
+};
+
+function tuningSettings(tuning: PollerTuning): Settings {
+  return Object.fromEntries(
+    (Object.keys(tuningSetting) as (keyof PollerTuning)[]).map((key) => [
+      tuningSetting[key],
+      String(tuning[key]),
+    ]),
+  );
 }
 
 export const testTuning: PollerTuning = {

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createVodApi, type VodApi } from '../../../src/activities/vodApi';
-import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
-import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
+import type { MnsEmulator } from '../../../harness/emulators/mns';
+import type { VodEmulator } from '../../../harness/emulators/vod';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { freePort } from '../../../harness/stack/freePort';
 import { ensureSearchAttributes } from '../../../harness/stack/temporalDevServer';
@@ -19,9 +19,16 @@ let queues: MnsClient;
 let env: NodeJS.ProcessEnv;
 
 before(async () => {
-  temporal = await startTemporalTestEnv();
-  mns = await startMnsEmulator({ credentials: [credentials] });
-  vod = await startVodEmulator({ credentials: [credentials], mnsCredentials: credentials, region });
+  // The emulators start untouched: setup is what these tests run.
+  temporal = await startTemporalTestEnv({
+    credentials,
+    region,
+    mns: { mode: 'in-process' },
+    vod: {},
+    setup: false,
+  });
+  mns = temporal.stack.mns!.emulator!;
+  vod = temporal.stack.vod!;
   vodApi = createVodApi({ credentials, endpoint: vod.endpoint, timeoutMs: 10_000 });
   queues = createMnsClient({ endpoint: mns.endpoint, ...credentials, timeoutMs: 10_000 });
   env = {
@@ -35,8 +42,6 @@ before(async () => {
 });
 
 after(async () => {
-  await vod?.stop();
-  await mns?.stop();
   await temporal?.teardown();
 });
 

@@ -1,16 +1,20 @@
-// Shared set-up of the workflow integration tests: a real dev server, a worker with the
-// real activities (VOD API through pop-core, webhook over HTTP) and a signalWithStart
-// that delivers events exactly as the poller does.
+// Shared set-up of the workflow integration tests: a stack with a real dev server, the VOD
+// emulator, a webhook receiver and an in-process worker with the real activities (VOD API
+// through pop-core, webhook over HTTP), and a signalWithStart that delivers events exactly as
+// the poller does.
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle, WorkflowHandleWithSignaledRunId } from '@temporalio/client';
+import type { VodEmulator } from '../../../harness/emulators/vod';
+import { repoRoot, temporalCli } from '../../../harness/stack/paths';
+import type { Credentials, VodSpec } from '../../../harness/stack/stack';
 import type { VodEvent } from '../../../src/events/model';
+import { activityDeps } from '../../../src/activities/config';
 import type { ActivityDeps } from '../../../src/activities';
-import { repoRoot, temporalBinary } from '../../../harness/stack/paths';
-import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
+import type { RunningWorker } from '../../../src/worker/createWorker';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
@@ -22,13 +26,14 @@ import {
 import type { PipelineOptionsInput } from '../../../src/shared/pipelineOptions';
 import { VideoId } from '../../../src/shared/searchAttributes';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
-import { startWebhookSink, type WebhookSink } from '../../harness/webhookSink';
+import type { WebhookSink } from '../../harness/webhookSink';
 
 export const webhookSecret = 'test-webhook-secret';
 export const region = 'cn-shanghai';
 
 export interface PipelineTestEnv {
   env: TemporalTestEnv;
+  vod: VodEmulator;
   sink: WebhookSink;
   worker: RunningWorker;
   taskQueue: string;
@@ -37,28 +42,33 @@ export interface PipelineTestEnv {
   teardown(): Promise<void>;
 }
 
-export async function startPipelineTestEnv(vod: ActivityDeps['vod']): Promise<PipelineTestEnv> {
-  const env = await startTemporalTestEnv();
-  const sink = await startWebhookSink(webhookSecret);
+export async function startPipelineTestEnv(options: {
+  credentials: Credentials;
+  vod: VodSpec;
+}): Promise<PipelineTestEnv> {
   const taskQueue = uniqueName('pipeline');
-  const activityDeps = { vod, webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 } };
-  const worker = await startWorker({
-    address: env.server.address,
-    namespace: env.server.namespace,
+  const env = await startTemporalTestEnv({
+    credentials: options.credentials,
     taskQueue,
-    activityDeps,
+    vod: options.vod,
+    webhook: { mode: 'receiver', secret: webhookSecret },
+    worker: { mode: 'in-process' },
+    settings: { VODFLOW_VOD_TIMEOUT_MS: '5000', VODFLOW_WEBHOOK_TIMEOUT_MS: '5000' },
   });
+  const { vod, webhook, workers } = env.stack;
+  const worker = workers[0]?.instance;
+  if (!vod || !webhook?.receiver || !worker) {
+    await env.teardown();
+    throw new Error('the pipeline stack started without its VOD emulator, receiver or worker');
+  }
   return {
     env,
-    sink,
+    vod,
+    sink: webhook.receiver,
     worker,
     taskQueue,
-    activityDeps,
-    async teardown() {
-      await worker.shutdown();
-      await sink.close();
-      await env.teardown();
-    },
+    activityDeps: activityDeps(env.stack.config('worker')),
+    teardown: () => env.teardown(),
   };
 }
 
@@ -130,7 +140,7 @@ export async function recordHistory(
   // The CLI writes the proto3 JSON that historyFromJSON reads (the SDK's historyToJSON
   // trips over two protobufjs copies in node_modules).
   const { stdout } = await promisify(execFile)(
-    temporalBinary,
+    temporalCli().path,
     [
       'workflow',
       'show',

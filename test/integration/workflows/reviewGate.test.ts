@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
+import type { VodEmulator } from '../../../harness/emulators/vod';
 import {
   pipelineStateQuery,
   reviewDecisionUpdate,
@@ -34,8 +34,8 @@ let vod: VodEmulator;
 let worker: RunningWorker;
 
 before(async () => {
-  vod = await startVodEmulator({ credentials: [credentials], seed: 13 });
-  t = await startPipelineTestEnv({ credentials, endpoint: vod.endpoint, timeoutMs: 5_000 });
+  t = await startPipelineTestEnv({ credentials, vod: { seed: 13 } });
+  vod = t.vod;
   team = { ...t, taskQueue: uniqueName('review') };
   worker = await startWorker({
     address: t.env.server.address,
@@ -49,7 +49,6 @@ before(async () => {
 after(async () => {
   await worker?.shutdown();
   await t?.teardown();
-  await vod?.stop();
 });
 
 const options = { lingerAfterCompletionMs: 500 };

@@ -3,7 +3,7 @@
 // deployed while videos are in flight finishes every video without a non-determinism error.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
+import type { VodEmulator } from '../../../harness/emulators/vod';
 import { pipelineStateQuery, type PipelineView } from '../../../src/shared/definitions';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import { workflowBundle } from '../../../src/worker/workflowBundle';
@@ -35,14 +35,13 @@ const recorder: TeamRecorder = { calls: [], rendezvous: new Map() };
 let teamWorker: RunningWorker | undefined;
 
 before(async () => {
-  vod = await startVodEmulator({ credentials: [credentials], seed: 12 });
-  t = await startPipelineTestEnv({ credentials, endpoint: vod.endpoint, timeoutMs: 5_000 });
+  t = await startPipelineTestEnv({ credentials, vod: { seed: 12 } });
+  vod = t.vod;
 });
 
 after(async () => {
   await teamWorker?.shutdown();
   await t?.teardown();
-  await vod?.stop();
 });
 
 /** A worker of the team's on its own task queue; the shared one runs vodflow's steps only. */

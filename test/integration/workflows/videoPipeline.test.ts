@@ -9,7 +9,7 @@ import {
   type VideoPipelineInput,
   type VideoPipelineResult,
 } from '../../../src/shared/definitions';
-import { startVodEmulator, type VodEmulator } from '../../../harness/emulators/vod';
+import type { VodEmulator } from '../../../harness/emulators/vod';
 import { startHealthServer } from '../../../src/observability/healthServer';
 import { startWorker } from '../../../src/worker/createWorker';
 import { createWorkerMetrics } from '../../../src/worker/workerMetrics';
@@ -44,13 +44,12 @@ const credentials = { accessKeyId: 'workflow-test-ak', accessKeySecret: 'workflo
 
 before(async () => {
   // timeScale 0.3: simulated uploads finish in about a second; seeded videos are frozen anyway.
-  vod = await startVodEmulator({ credentials: [credentials], timeScale: 0.3, seed: 11 });
-  t = await startPipelineTestEnv({ credentials, endpoint: vod.endpoint, timeoutMs: 5_000 });
+  t = await startPipelineTestEnv({ credentials, vod: { timeScale: 0.3, seed: 11 } });
+  vod = t.vod;
 });
 
 after(async () => {
   await t?.teardown();
-  await vod?.stop();
 });
 
 const videoId = () => uniqueName('v').replace(/[^a-zA-Z0-9]/g, '');

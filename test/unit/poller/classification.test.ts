@@ -6,7 +6,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
 } from '@temporalio/client';
 import { deadLetterDocument, maxMessageBytes, type DeadLetterDocument } from '../../../src/poller/deadLetter';
-import { escapeXml } from '../../../src/poller/mnsQueue';
+import { escapeXml } from '../../../src/mns/xml';
 import { classifyTemporalError, isAlreadyStarted } from '../../../src/poller/temporalErrors';
 
 function grpcError(code: number, details: string): ServiceError {

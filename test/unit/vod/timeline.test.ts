@@ -5,7 +5,7 @@ import { planEvents } from '../../../harness/emulators/vod/events';
 import { scheduleWrites } from '../../../harness/emulators/vod/deliverySchedule';
 import { parseKnobs, type TranscodeOutcome } from '../../../harness/emulators/vod/knobs';
 import { planSeed, planUpload } from '../../../harness/emulators/vod/plan';
-import { createRandom } from '../../../harness/emulators/vod/random';
+import { createRandom } from '../../../harness/random';
 import { videoStatus } from '../../../harness/emulators/vod/videoState';
 
 const now = Date.parse('2025-01-01T00:00:00Z');

@@ -1,11 +1,14 @@
 /**
- * A child process the chaos run can SIGKILL and start again, with its output appended to a
- * log file. Readiness is the caller's probe (an HTTP health URL, a gRPC health check).
+ * A child process as a stack part: started (and started again) with the same command, its
+ * output appended to a log file, its readiness the caller's probe (an HTTP health URL, a gRPC
+ * health check), and its life tied to this process's (parentWatchdog.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { tieToParent } from './parentWatchdog';
+import type { PartExit, StackPart } from './part';
 
 export interface SupervisedProcessOptions {
   name: string;
@@ -13,28 +16,24 @@ export interface SupervisedProcessOptions {
   args: string[];
   env?: NodeJS.ProcessEnv;
   cwd?: string;
-  logFile: string;
+  /** Appends stdout and stderr here; without it the output is discarded. */
+  logFile?: string;
   /** Resolves true once the process serves; polled until readyTimeoutMs. */
   ready?: () => Promise<boolean>;
   readyTimeoutMs?: number;
 }
 
-export interface SupervisedProcess {
-  readonly name: string;
-  readonly starts: number;
-  readonly kills: number;
-  /** Exits nobody asked for (crashes): a finding when non-zero. */
-  readonly unexpectedExits: { code: number | null; signal: string | null; at: number }[];
-  running(): boolean;
-  start(): Promise<void>;
-  /** SIGKILL, as a crash or an OOM kill would. */
-  kill(): Promise<void>;
-  /** SIGTERM, then SIGKILL after graceMs. */
+export interface SupervisedProcess extends StackPart {
+  /** The running child, for its pid and signals; null while stopped. */
+  readonly child: ChildProcess | null;
+  readonly logFile: string | null;
+  /** SIGTERM, then SIGKILL after graceMs (default 10 s). */
   stop(graceMs?: number): Promise<void>;
 }
 
 const liveChildren = new Set<ChildProcess>();
-// A crashed or interrupted runner must not leave servers behind.
+// A runner that exits (even through process.exit) takes its children along; the watchdog
+// covers the deaths that run no handler.
 process.once('exit', () => {
   for (const child of liveChildren) child.kill('SIGKILL');
 });
@@ -45,42 +44,56 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
   let starts = 0;
   let kills = 0;
   let expectingExit = false;
-  const unexpectedExits: { code: number | null; signal: string | null; at: number }[] = [];
+  const unexpectedExits: PartExit[] = [];
+  const readyTimeoutMs = options.readyTimeoutMs ?? 60_000;
 
   const isRunning = (): boolean => child !== null && child.exitCode === null && child.signalCode === null;
+  const where = options.logFile ? ` (see ${options.logFile})` : '';
 
   async function start(): Promise<void> {
     if (isRunning()) return;
-    log ??= createWriteStream(options.logFile, { flags: 'a' });
-    log.write(`\n=== ${new Date().toISOString()} start ${options.name} (#${starts + 1})\n`);
+    if (options.logFile) {
+      log ??= createWriteStream(options.logFile, { flags: 'a' });
+      log.write(`\n=== ${new Date().toISOString()} start ${options.name} (#${starts + 1})\n`);
+    }
     const spawned = spawn(options.command, options.args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', log ? 'pipe' : 'ignore', log ? 'pipe' : 'ignore'],
     });
     child = spawned;
     starts += 1;
     expectingExit = false;
+    const failure = await once(spawned, 'spawn').then(
+      () => null,
+      (err: unknown) => err,
+    );
+    if (failure !== null)
+      throw new Error(`${options.name}: cannot run ${options.command}: ${String(failure)}`);
     liveChildren.add(spawned);
-    spawned.stdout?.pipe(log, { end: false });
-    spawned.stderr?.pipe(log, { end: false });
+    const dismissWatchdog = tieToParent(spawned, options.name);
+    if (log) {
+      spawned.stdout?.pipe(log, { end: false });
+      spawned.stderr?.pipe(log, { end: false });
+    }
     spawned.once('exit', (code, signal) => {
       liveChildren.delete(spawned);
+      dismissWatchdog();
       log?.write(`=== ${new Date().toISOString()} exit ${options.name} code=${code} signal=${signal}\n`);
       if (!expectingExit) unexpectedExits.push({ code, signal, at: Date.now() });
     });
     if (!options.ready) return;
-    const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+    const deadline = Date.now() + readyTimeoutMs;
     while (Date.now() < deadline) {
-      if (!isRunning()) {
+      if (child !== spawned || !isRunning()) {
         // Killed on purpose while starting: the next start() brings it back.
-        if (expectingExit && child === spawned) return;
-        throw new Error(`${options.name} exited during start (see ${options.logFile})`);
+        if (expectingExit) return;
+        throw new Error(`${options.name} exited during start${where}`);
       }
       if (await options.ready().catch(() => false)) return;
       await sleep(200);
     }
-    throw new Error(`${options.name} not ready within ${options.readyTimeoutMs ?? 60_000} ms`);
+    throw new Error(`${options.name} not ready within ${readyTimeoutMs} ms${where}`);
   }
 
   async function terminate(signal: NodeJS.Signals, graceMs: number): Promise<void> {
@@ -96,6 +109,10 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
 
   return {
     name: options.name,
+    logFile: options.logFile ?? null,
+    get child() {
+      return isRunning() ? child : null;
+    },
     get starts() {
       return starts;
     },
