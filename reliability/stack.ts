@@ -54,7 +54,8 @@ const eventTypes =
 
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
   const credentials = { accessKeyId: 'chaos-ak', accessKeySecret: 'chaos-secret-not-real' };
-  const webhookSecret = 'chaos-webhook-secret';
+  // Standard Webhooks form (whsec_ + base64 of 32 bytes); a test value, not a secret.
+  const webhookSecret = 'whsec_Y2hhb3Mtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
   const namespace = 'default';
   const taskQueue = 'vodflow-chaos';
   const queue = 'vod-events';

@@ -33,7 +33,7 @@ export interface WorkerLatencyOptions {
 }
 
 const vodCredentials = { accessKeyId: 'bench-vod-key', accessKeySecret: 'bench-vod-secret-not-real' };
-const webhookSecret = 'bench-webhook-secret';
+const webhookSecret = 'whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
 const taskQueue = 'vodflow';
 
 interface WebhookSink {
@@ -102,7 +102,7 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
         taskQueue,
         activityDeps: {
           vod: { credentials: vodCredentials, endpoint: vod.endpoint, timeoutMs: 10_000 },
-          webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 10_000 },
+          webhook: { url: sink.url, secrets: [webhookSecret], timeoutMs: 10_000 },
         },
       });
       const connection = await Connection.connect({ address: server.address, connectTimeout: 10_000 });

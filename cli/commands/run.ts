@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import { configOrExit, stopOnSignals } from './lifecycle';
+import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
 import { startPollerProcess } from '../../src/process/pollerProcess';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 
@@ -14,6 +14,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('run', opts.config);
       const logger = createLogger('vodflow', config.logLevel);
+      warnInsecureEndpoints(config, logger);
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
       const worker = await startWorkerProcess(
         config,

@@ -3,7 +3,7 @@ import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import { configOrExit, stopOnSignals } from './lifecycle';
+import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -13,6 +13,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('worker', opts.config);
       const logger = createLogger('worker', config.logLevel);
+      warnInsecureEndpoints(config, logger);
       // The only registry this process serves, so it carries the Node process metrics.
       const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));
       const health = await startHealthServer({

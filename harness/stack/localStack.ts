@@ -22,7 +22,7 @@ export const localCredentials = {
   accessKeyId: 'vodflow-local-key',
   accessKeySecret: 'vodflow-local-secret',
 } as const;
-export const localWebhookSecret = 'vodflow-local-webhook-secret';
+export const localWebhookSecret = 'whsec_dm9kZmxvdy1sb2NhbC13ZWJob29rLXNlY3JldC0zMmI=';
 
 export interface LocalStackPorts {
   temporal: number;

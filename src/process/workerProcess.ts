@@ -2,6 +2,7 @@ import type { VodflowConfig } from '../config';
 import { activityDeps } from '../activities/config';
 import type { Logger } from '../observability/logger';
 import { startWorker, type RunningWorker } from '../worker/createWorker';
+import { installWorkerRuntime } from '../worker/runtime';
 import type { WorkerMetrics } from '../worker/workerMetrics';
 import { temporalTls } from './temporalConnection';
 
@@ -10,6 +11,7 @@ export async function startWorkerProcess(
   logger: Logger,
   metrics: WorkerMetrics,
 ): Promise<RunningWorker> {
+  installWorkerRuntime(config.sdkLogLevel);
   const tls = temporalTls(config.temporal);
   const worker = await startWorker({
     address: config.temporal.address,

@@ -2,8 +2,10 @@
  * Transport: node:http with keep-alive, signature checks, fault injection, the optional
  * admin endpoint, and the exact response headers of reference A3.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { createHttpServer } from '../../../src/http';
 import type { Logger } from '../../../src/observability/logger';
 import type { MnsAccount } from './account';
 import { mnsError, MnsServiceError } from './errors';
@@ -43,30 +45,31 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   const nextRequestId = (): string =>
     requestIdPrefix + (requestCounter++).toString(16).toUpperCase().padStart(16, '0');
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxRequestBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      handle(req, res, body, tooLarge).catch((err: unknown) => {
-        options.logger.error({ err }, 'mns emulator request failed');
-        if (!res.headersSent)
-          send(res, nextRequestId(), originOf(req), errorReply(mnsError('InternalError')));
-        else res.destroy();
-      });
-    });
-  });
-  // Longer than any client's idle keep-alive, so the server never closes a socket a client
-  // is about to reuse; headersTimeout must exceed keepAliveTimeout.
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 121_000;
-  server.requestTimeout = 0;
+  const server = createHttpServer(
+    (req, res, { body }) => handle(req, res, async () => (await body()).toString('utf8')),
+    {
+      limits: {
+        maxBodyBytes: maxRequestBytes,
+        // Longer than any client's idle keep-alive, so the server never closes a socket a
+        // client is about to reuse. A long poll's wait is response time, not request time.
+        keepAliveTimeoutMs: 120_000,
+        requestTimeoutMs: 60_000,
+        maxConnections: 1024,
+      },
+      onError: (err) => options.logger.error({ err }, 'mns emulator request failed'),
+      errorReply: (res, status, message) => {
+        if (status >= 500)
+          send(res, nextRequestId(), options.fallbackOrigin(), errorReply(mnsError('InternalError')));
+        else {
+          res.writeHead(status, {
+            'Content-Type': 'text/plain',
+            'Content-Length': Buffer.byteLength(message),
+          });
+          res.end(message);
+        }
+      },
+    },
+  );
 
   function originOf(req: IncomingMessage): string {
     const host = req.headers.host;
@@ -76,21 +79,21 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
-    body: string,
-    tooLarge: boolean,
+    readBody: () => Promise<string>,
   ): Promise<void> {
     const requestId = nextRequestId();
     const origin = originOf(req);
     const rawTarget = req.url ?? '/';
     const method = req.method ?? 'GET';
     if (options.admin && rawTarget.startsWith(adminPrefix)) {
-      handleAdmin(method, rawTarget.slice(adminPrefix.length), body, res);
+      handleAdmin(method, rawTarget.slice(adminPrefix.length), await readBody(), res);
       return;
     }
     let operation: MnsOperation | undefined;
     try {
+      // The signature covers headers only: a stranger's body is never read.
       authenticate(method, rawTarget, req.headers, options.secrets, options.clock());
-      if (tooLarge) throw mnsError('MalformedXML');
+      const body = await readBody();
       const q = rawTarget.indexOf('?');
       const request: MnsRequest = {
         method,

@@ -57,7 +57,7 @@ export class PollerStack {
       taskQueue: this.taskQueue,
       activityDeps: {
         vod: { credentials, endpoint: this.vod.endpoint, timeoutMs: 10_000 },
-        webhook: { secret: '', timeoutMs: 10_000 },
+        webhook: { secrets: [], timeoutMs: 10_000 },
       },
     });
     this.mns = await startMnsEmulator({ credentials: [credentials], logger: createLogger('mns', 'warn') });
@@ -144,6 +144,8 @@ export class PollerStack {
       poller: { ...testTuning, ...tuning },
       http: { host: '127.0.0.1', port: 0 },
       logLevel: 'warn',
+      sdkLogLevel: 'warn',
+      insecureEndpoints: [],
       worker: { vodTimeoutMs: 10_000, webhookTimeoutMs: 10_000 },
       pipeline: {},
     };

@@ -24,7 +24,7 @@ import { VideoId } from '../../../src/shared/searchAttributes';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
 import { startWebhookSink, type WebhookSink } from '../../harness/webhookSink';
 
-export const webhookSecret = 'test-webhook-secret';
+export const webhookSecret = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC1ub3QtcmVhbC0zMmI=';
 export const region = 'cn-shanghai';
 
 export interface PipelineTestEnv {
@@ -43,7 +43,7 @@ export async function startPipelineTestEnv(vod: ActivityDeps['vod']): Promise<Pi
     address: env.server.address,
     namespace: env.server.namespace,
     taskQueue,
-    activityDeps: { vod, webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 } },
+    activityDeps: { vod, webhook: { url: sink.url, secrets: [webhookSecret], timeoutMs: 5_000 } },
   });
   return {
     env,
