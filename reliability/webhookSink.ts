@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { closeHttpServer, createHttpServer } from '../src/http';
+import { closeHttpServer, createHttpServer, type HttpLimits } from '../src/http';
 import { verifyPublication } from '../src/webhooks';
 import { createRandom } from './random';
 
@@ -28,6 +28,7 @@ export interface WebhookSinkOptions {
   /** Share of requests refused with 503 before any processing. */
   refuseRate?: number;
   seed?: number | string;
+  limits?: Partial<HttpLimits>;
 }
 
 export interface WebhookSink {
@@ -74,7 +75,7 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
         .writeHead(signatureValid ? 200 : 401, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: signatureValid }));
     },
-    { limits: { maxBodyBytes: 256 * 1024 } },
+    { limits: { maxBodyBytes: 256 * 1024, ...options.limits } },
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeHttpServer, createHttpServer } from '../../src/http';
+import { closeHttpServer, createHttpServer, type HttpLimits } from '../../src/http';
 import { verifyPublication } from '../../src/webhooks';
 
 export interface WebhookDelivery {
@@ -34,7 +34,12 @@ export interface WebhookSink {
  */
 export async function startWebhookSink(
   secrets: string | readonly string[],
-  options: { host?: string; port?: number; onAccepted?: (key: string, body: unknown) => void } = {},
+  options: {
+    host?: string;
+    port?: number;
+    onAccepted?: (key: string, body: unknown) => void;
+    limits?: Partial<HttpLimits>;
+  } = {},
 ): Promise<WebhookSink> {
   const keys = typeof secrets === 'string' ? [secrets] : secrets;
   const deliveries: WebhookDelivery[] = [];
@@ -74,7 +79,7 @@ export async function startWebhookSink(
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
     },
     // A publication is a few kilobytes.
-    { limits: { maxBodyBytes: 256 * 1024, maxConnections: 256 } },
+    { limits: { maxBodyBytes: 256 * 1024, maxConnections: 256, ...options.limits } },
   );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

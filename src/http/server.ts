@@ -5,6 +5,7 @@
  * process or grow its memory without bound.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 export interface HttpLimits {
   /** Time to receive a request's header section (a slowloris client is cut off after it). */
@@ -110,6 +111,21 @@ export function createHttpServer(handler: HttpHandler, options: HttpServerOption
     },
   );
   server.maxConnections = limits.maxConnections;
+  // Node's header timeout starts with a request's first byte: a connection that never sends
+  // one would otherwise hold its slot for ever.
+  const silent = new WeakMap<Socket, NodeJS.Timeout>();
+  server.on('connection', (socket: Socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs);
+    timer.unref();
+    silent.set(socket, timer);
+    socket.once('close', () => clearTimeout(timer));
+  });
+  server.on('request', (req: IncomingMessage) => {
+    const timer = silent.get(req.socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    silent.delete(req.socket);
+  });
   // A client that resets mid-request must not surface as an unhandled socket error.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
     if (!socket.writable || err.code === 'ECONNRESET') {

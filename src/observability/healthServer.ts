@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import { once } from 'node:events';
 import type { Registry } from 'prom-client';
-import { closeHttpServer, createHttpServer } from '../http';
+import { closeHttpServer, createHttpServer, type HttpLimits } from '../http';
 
 export interface Readiness {
   ready: boolean;
@@ -15,6 +15,8 @@ export interface HealthServerOptions {
   registries: Registry[];
   /** /readyz answers 200 only when this says ready. */
   readiness: () => Readiness;
+  /** Overrides of the server's HTTP limits. */
+  limits?: Partial<HttpLimits>;
 }
 
 export interface HealthServer {
@@ -49,7 +51,7 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       reply(res, 404, 'not found\n');
     },
     // Probes and scrapers send no body and few connections.
-    { limits: { maxBodyBytes: 0, maxConnections: 64, requestTimeoutMs: 10_000 } },
+    { limits: { maxBodyBytes: 0, maxConnections: 64, requestTimeoutMs: 10_000, ...options.limits } },
   );
   server.listen(options.port, options.host);
   await once(server, 'listening');

@@ -5,7 +5,7 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { createHttpServer } from '../../../src/http';
+import { createHttpServer, type HttpLimits } from '../../../src/http';
 import type { Logger } from '../../../src/observability/logger';
 import type { MnsAccount } from './account';
 import { mnsError, MnsServiceError } from './errors';
@@ -37,6 +37,8 @@ export interface HttpServerOptions {
   fallbackOrigin: () => string;
   adminStats: () => unknown;
   logger: Logger;
+  /** Overrides of the server's HTTP limits (tests shorten the timeouts). */
+  limits?: Partial<HttpLimits>;
 }
 
 export function createMnsHttpServer(options: HttpServerOptions): http.Server {
@@ -55,6 +57,7 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
         keepAliveTimeoutMs: 120_000,
         requestTimeoutMs: 60_000,
         maxConnections: 1024,
+        ...options.limits,
       },
       onError: (err) => options.logger.error({ err }, 'mns emulator request failed'),
       errorReply: (res, status, message) => {

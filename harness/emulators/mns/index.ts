@@ -4,6 +4,7 @@
  * `vodflow mns-emulator`.
  */
 import { listen } from '../listen';
+import type { HttpLimits } from '../../../src/http';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { MnsAccount } from './account';
 import { FaultInjector, type FaultConfig } from './faults';
@@ -40,6 +41,8 @@ export interface MnsEmulatorOptions {
   /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
   admin?: boolean;
   logger?: Logger;
+  /** Overrides of the HTTP server's limits (timeouts, body and connection caps). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface MnsEmulatorStats {
@@ -103,6 +106,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     fallbackOrigin: () => endpoint,
     adminStats: stats,
     logger,
+    ...(options.httpLimits ? { limits: options.httpLimits } : {}),
   });
   const bound = await listen(server, options.port ?? 0, host);
   const port = bound.port;

@@ -2,7 +2,13 @@ import type http from 'node:http';
 import { randomInt } from 'node:crypto';
 import { listen } from '../listen';
 import { XMLBuilder } from 'fast-xml-parser';
-import { closeHttpServer, createHttpServer, HttpError, type HttpRequestContext } from '../../../src/http';
+import {
+  closeHttpServer,
+  createHttpServer,
+  HttpError,
+  type HttpLimits,
+  type HttpRequestContext,
+} from '../../../src/http';
 import { createLogger } from '../../../src/observability/logger';
 import { createAdmission } from './admission';
 import {
@@ -52,6 +58,8 @@ export interface VodEmulatorOptions {
   /** Storage/service region the emulator plays. Default cn-shanghai. */
   region?: string;
   knobs?: EmulatorKnobs;
+  /** Overrides of the HTTP server's limits (timeouts, body and connection caps). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface SimulateUploadOptions {
@@ -284,6 +292,7 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
       sendJson(res, 404, { Code: 'InvalidAction.NotFound', Message: 'Unknown path.' });
     },
     {
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
       onError: (err) => logger.error({ err }, 'request failed'),
       errorReply: (res, status, message) =>
         status >= 500
