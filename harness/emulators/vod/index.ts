@@ -130,6 +130,9 @@ function checkAdminCaller(req: http.IncomingMessage): void {
     throw new HttpError(403, `the admin API needs the header ${adminHeader}: 1`);
 }
 
+/** Codes for the answers the HTTP layer gives before a handler runs (or the admin check refuses). */
+const httpErrorCodes: Record<number, string> = { 403: 'Forbidden', 413: 'RequestTooLarge' };
+
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v === Infinity ? null : v));
   res.writeHead(status, { 'content-type': 'application/json;charset=utf-8' });
@@ -297,10 +300,7 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
       errorReply: (res, status, message) =>
         status >= 500
           ? sendJson(res, status, { Code: 'InternalError', Message: 'The request processing has failed.' })
-          : sendJson(res, status, {
-              Code: status === 413 ? 'RequestTooLarge' : 'BadRequest',
-              Message: message,
-            }),
+          : sendJson(res, status, { Code: httpErrorCodes[status] ?? 'BadRequest', Message: message }),
     },
   );
   const { port, origin } = await listen(server, options.port ?? 0, host);
