@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { redactUrlsIn } from '../src/http';
 
 type Register = (program: Command) => void;
 
@@ -35,6 +36,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv).catch((err: unknown) => {
-  console.error(`vodflow: ${err instanceof Error ? err.message : String(err)}`);
+  console.error(`vodflow: ${redactUrlsIn(err instanceof Error ? err.message : String(err))}`);
   process.exit(1);
 });

@@ -47,7 +47,8 @@ export interface ChaosStack {
 }
 
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
-  const webhookSecret = 'chaos-webhook-secret';
+  // Standard Webhooks form (whsec_ + base64 of 32 bytes); a test value, not a secret.
+  const webhookSecret = 'whsec_Y2hhb3Mtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
   const sink = await startWebhookSink({ secret: webhookSecret, seed: options.seed });
   const stack = await startStack({
     dataDir: options.dataDir,

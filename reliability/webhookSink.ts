@@ -1,12 +1,13 @@
 /**
  * The downstream system the pipeline publishes to, as the checker sees it: an HTTP endpoint
- * that verifies each request's HMAC signature and records every publication by video and
- * Idempotency-Key. It can refuse a share of requests with 503 so that publication retries
+ * that verifies each request's Standard Webhooks signature (the product's own verification)
+ * and records every publication by video and Idempotency-Key. It can refuse a share of requests with 503 so that publication retries
  * happen (a retry must reuse its key).
  */
-import { createHmac, createHash, timingSafeEqual } from 'node:crypto';
-import http from 'node:http';
+import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { closeHttpServer, createHttpServer, type HttpLimits } from '../src/http';
+import { verifyPublication } from '../src/webhooks';
 import { createRandom } from '../harness/random';
 
 export interface SinkRecord {
@@ -27,6 +28,7 @@ export interface WebhookSinkOptions {
   /** Share of requests refused with 503 before any processing. */
   refuseRate?: number;
   seed?: number | string;
+  limits?: Partial<HttpLimits>;
 }
 
 export interface WebhookSink {
@@ -44,11 +46,9 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
   let refuseRate = options.refuseRate ?? 0;
   const records: SinkRecord[] = [];
   const sink = { refused: 0 };
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
+  const server = createHttpServer(
+    async (req, res, context) => {
+      const raw = await context.body();
       if (random.chance(refuseRate)) {
         sink.refused += 1;
         res.writeHead(503, { 'content-type': 'text/plain' }).end('refused by the chaos sink');
@@ -60,7 +60,7 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
       } catch {
         body = null;
       }
-      const signatureValid = verifySignature(options.secret, raw, req.headers);
+      const signatureValid = verifyPublication([options.secret], raw, req.headers).ok;
       const record: SinkRecord = {
         videoId: videoIdOf(body),
         idempotencyKey: headerValue(req.headers[idempotencyHeader]),
@@ -74,9 +74,9 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
       res
         .writeHead(signatureValid ? 200 : 401, { 'content-type': 'application/json' })
         .end(JSON.stringify({ ok: signatureValid }));
-    });
-  });
-  server.keepAliveTimeout = 5_000;
+    },
+    { limits: { maxBodyBytes: 256 * 1024, ...options.limits } },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
@@ -91,40 +91,13 @@ export async function startWebhookSink(options: WebhookSinkOptions): Promise<Web
     setRefuseRate(rate) {
       refuseRate = rate;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeHttpServer(server),
   };
 }
 
 function headerValue(value: string | string[] | undefined): string | null {
   if (Array.isArray(value)) return value[0] ?? null;
   return value ?? null;
-}
-
-/**
- * Accepts the signature forms a webhook commonly uses, over the raw body:
- * `X-Vodflow-Signature: sha256=<hex>` (or bare hex), optionally with `X-Vodflow-Timestamp`
- * signed as `<timestamp>.<body>`. The sink checks the bytes, not the producer's code.
- */
-export function verifySignature(secret: string, raw: Buffer, headers: http.IncomingHttpHeaders): boolean {
-  const header = headerValue(headers['x-vodflow-signature']) ?? headerValue(headers['x-signature']);
-  if (!header) return false;
-  const timestamp = headerValue(headers['x-vodflow-timestamp']);
-  const provided = header
-    .split(',')
-    .map((part) => part.trim().replace(/^(sha256|v1)=/, ''))
-    .filter((part) => /^[0-9a-f]{64}$/i.test(part));
-  const candidates = [createHmac('sha256', secret).update(raw).digest('hex')];
-  if (timestamp) {
-    candidates.push(createHmac('sha256', secret).update(`${timestamp}.`).update(raw).digest('hex'));
-    candidates.push(createHmac('sha256', secret).update(timestamp).update(raw).digest('hex'));
-  }
-  return provided.some((p) =>
-    candidates.some((c) => timingSafeEqual(Buffer.from(p.toLowerCase(), 'hex'), Buffer.from(c, 'hex'))),
-  );
 }
 
 function videoIdOf(body: unknown): string | null {

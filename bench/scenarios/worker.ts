@@ -29,7 +29,7 @@ export interface WorkerLatencyOptions {
   log(message: string): void;
 }
 
-const webhookSecret = 'bench-webhook-secret';
+const webhookSecret = 'whsec_YmVuY2gtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
 
 interface WebhookSink {
   url: string;

@@ -22,6 +22,15 @@ export function configOrExit(
   }
 }
 
+/** VODFLOW_ALLOW_INSECURE let plain-http endpoints through: say so at every start. */
+export function warnInsecureEndpoints(config: VodflowConfig, logger: Logger): void {
+  if (config.insecureEndpoints.length === 0) return;
+  logger.warn(
+    { endpoints: config.insecureEndpoints },
+    'VODFLOW_ALLOW_INSECURE=1 accepts plain http: credentials and signed publications cross the network unencrypted',
+  );
+}
+
 /**
  * Runs `stop` on the first SIGTERM/SIGINT and exits 0 when it resolves; a second signal exits
  * at once (130). Nothing is lost either way: an undeleted MNS message comes back.

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
 import { startPollerProcess } from '../../src/process/pollerProcess';
-import { configOrExit, stopOnSignals } from './lifecycle';
+import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
 
 export function registerPollerCommand(program: Command): void {
   program
@@ -12,6 +12,7 @@ export function registerPollerCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('poller', opts.config);
       const logger = createLogger('poller', config.logLevel);
+      warnInsecureEndpoints(config, logger);
       const running = await startPollerProcess(config, logger);
       const health = await startHealthServer({
         host: config.http.host,

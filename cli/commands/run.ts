@@ -6,6 +6,7 @@ import {
   configOrExit,
   stopOnSignals,
   teamStepSettings,
+  warnInsecureEndpoints,
   withTeamStepOptions,
   type TeamStepFlags,
 } from './lifecycle';
@@ -19,6 +20,7 @@ export function registerRunCommand(program: Command): void {
     .action(async (opts: { config?: string } & TeamStepFlags) => {
       const config = configOrExit('run', opts.config, teamStepSettings(opts));
       const logger = createLogger('vodflow', config.logLevel);
+      warnInsecureEndpoints(config, logger);
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
       const worker = await startWorkerProcess(
         config,

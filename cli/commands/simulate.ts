@@ -64,7 +64,8 @@ export function registerSimulateCommand(program: Command): void {
     try {
       response = await fetch(`${flags.vod.replace(/\/$/, '')}/_emulator/uploads`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // The admin API answers only non-browser callers that send this header.
+        headers: { 'content-type': 'application/json', 'x-vodflow-admin': '1' },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(10_000),
       });

@@ -7,6 +7,7 @@ import {
   configOrExit,
   stopOnSignals,
   teamStepSettings,
+  warnInsecureEndpoints,
   withTeamStepOptions,
   type TeamStepFlags,
 } from './lifecycle';
@@ -18,6 +19,7 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts: { config?: string } & TeamStepFlags) => {
       const config = configOrExit('worker', opts.config, teamStepSettings(opts));
       const logger = createLogger('worker', config.logLevel);
+      warnInsecureEndpoints(config, logger);
       // The only registry this process serves, so it carries the Node process metrics.
       const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));
       const health = await startHealthServer({

@@ -207,7 +207,7 @@ export const localCredentials: Credentials = {
   accessKeyId: 'vodflow-local-key',
   accessKeySecret: 'vodflow-local-secret',
 };
-export const localWebhookSecret = 'vodflow-local-webhook-secret';
+export const localWebhookSecret = 'whsec_dm9kZmxvdy1sb2NhbC13ZWJob29rLXNlY3JldC0zMmI=';
 
 /** What a child inherits from this process: enough to run, none of the caller's vodflow settings. */
 const inheritedVariables = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS'];

@@ -1,10 +1,15 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { closeHttpServer, createHttpServer, type HttpLimits } from '../../src/http';
+import { verifyPublication } from '../../src/webhooks';
 
 export interface WebhookDelivery {
   idempotencyKey: string | undefined;
+  /** Standard Webhooks' `webhook-id`: the same value as Idempotency-Key. */
+  webhookId: string | undefined;
   signatureValid: boolean;
+  /** Why verification failed (stale timestamp, no matching signature, …). */
+  rejection?: string;
   status: number;
   body: unknown;
   headers: IncomingHttpHeaders;
@@ -14,7 +19,7 @@ export interface WebhookSink {
   url: string;
   /** Every request, in arrival order, with the status the sink answered. */
   deliveries: WebhookDelivery[];
-  /** Accepted documents by Idempotency-Key: a key seen again is acknowledged but not stored twice. */
+  /** Accepted documents by webhook-id: an id seen again is acknowledged but not stored twice. */
   accepted: Map<string, unknown>;
   /** Answer the next n requests with this status (then 200 again). */
   failNext(n: number, status: number): void;
@@ -22,26 +27,29 @@ export interface WebhookSink {
 }
 
 /**
- * A real HTTP receiver the way a media team would write one: verifies
- * `X-Vodflow-Signature: sha256=<hex HMAC>` over the raw body (401 when wrong) and
- * treats Idempotency-Key as the dedupe key of a publication.
+ * A real HTTP receiver the way a media team would write one: verifies the Standard Webhooks
+ * signature and timestamp over the raw body (401 when wrong or stale) with any of its secrets
+ * (old and new during a rotation), and treats the signed webhook-id as the publication's
+ * dedupe key.
  */
 export async function startWebhookSink(
-  secret: string,
-  options: { host?: string; port?: number; onAccepted?: (key: string, body: unknown) => void } = {},
+  secrets: string | readonly string[],
+  options: {
+    host?: string;
+    port?: number;
+    onAccepted?: (key: string, body: unknown) => void;
+    limits?: Partial<HttpLimits>;
+  } = {},
 ): Promise<WebhookSink> {
+  const keys = typeof secrets === 'string' ? [secrets] : secrets;
   const deliveries: WebhookDelivery[] = [];
   const accepted = new Map<string, unknown>();
   let failures: { remaining: number; status: number } = { remaining: 0, status: 200 };
 
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`);
-      const given = Buffer.from(String(req.headers['x-vodflow-signature'] ?? ''));
-      const signatureValid = given.length === expected.length && timingSafeEqual(given, expected);
+  const server = createHttpServer(
+    async (req, res, context) => {
+      const raw = await context.body();
+      const verification = verifyPublication(keys, raw, req.headers);
       const key = req.headers['idempotency-key'];
       const idempotencyKey = Array.isArray(key) ? key[0] : key;
       let body: unknown;
@@ -51,19 +59,28 @@ export async function startWebhookSink(
         body = raw.toString('utf8');
       }
       let status = 200;
-      if (!signatureValid) status = 401;
-      else if (!idempotencyKey) status = 400;
+      if (!verification.ok) status = 401;
       else if (failures.remaining > 0) {
         failures = { ...failures, remaining: failures.remaining - 1 };
         status = failures.status;
-      } else if (!accepted.has(idempotencyKey)) {
-        accepted.set(idempotencyKey, body);
-        options.onAccepted?.(idempotencyKey, body);
+      } else if (!accepted.has(verification.id)) {
+        accepted.set(verification.id, body);
+        options.onAccepted?.(verification.id, body);
       }
-      deliveries.push({ idempotencyKey, signatureValid, status, body, headers: req.headers });
+      deliveries.push({
+        idempotencyKey,
+        webhookId: verification.ok ? verification.id : undefined,
+        signatureValid: verification.ok,
+        ...(verification.ok ? {} : { rejection: verification.reason }),
+        status,
+        body,
+        headers: req.headers,
+      });
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ status }));
-    });
-  });
+    },
+    // A publication is a few kilobytes.
+    { limits: { maxBodyBytes: 256 * 1024, maxConnections: 256, ...options.limits } },
+  );
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -77,9 +94,6 @@ export async function startWebhookSink(
     failNext(n, status) {
       failures = { remaining: n, status };
     },
-    close() {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
+    close: () => closeHttpServer(server),
   };
 }

@@ -11,6 +11,9 @@ export function activityDeps(config: Pick<VodflowConfig, 'credentials' | 'worker
       'the worker needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET for the VOD API',
     );
   }
+  if (config.worker.webhookUrl && !config.worker.webhookSecrets?.length) {
+    throw new Error('the worker needs VODFLOW_WEBHOOK_SECRET to sign publications to VODFLOW_WEBHOOK_URL');
+  }
   return {
     vod: {
       credentials: config.credentials,
@@ -19,7 +22,7 @@ export function activityDeps(config: Pick<VodflowConfig, 'credentials' | 'worker
     },
     webhook: {
       ...(config.worker.webhookUrl ? { url: config.worker.webhookUrl } : {}),
-      secret: config.worker.webhookSecret ?? '',
+      secrets: config.worker.webhookSecrets ?? [],
       timeoutMs: config.worker.webhookTimeoutMs,
     },
   };

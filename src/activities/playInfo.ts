@@ -1,3 +1,4 @@
+import { isWebUrl, webUrlOrUndefined } from '../events/webUrl';
 import { VodApiError, type VodApi } from './vodApi';
 import { vodFailure } from './vodFailure';
 
@@ -65,12 +66,14 @@ export async function fetchPlayInfo(vod: VodApi, input: PlayInfoInput): Promise<
     : (response.PlayInfoList?.PlayInfo ?? []);
   const base = response.VideoBase ?? {};
   const duration = num(base.Duration);
+  const coverUrl = webUrlOrUndefined(base.CoverURL);
   return {
     ...(base.Status ? { videoStatus: base.Status } : {}),
     ...(base.Title ? { title: base.Title } : {}),
     ...(duration !== undefined ? { duration } : {}),
-    ...(base.CoverURL ? { coverUrl: base.CoverURL } : {}),
-    streams: raw.filter((p) => p.PlayURL && p.Status !== 'Invisible').map(playStream),
+    ...(coverUrl ? { coverUrl } : {}),
+    // A stream whose URL is not http(s) is not one a receiver can play.
+    streams: raw.filter((p) => isWebUrl(p.PlayURL) && p.Status !== 'Invisible').map(playStream),
   };
 }
 

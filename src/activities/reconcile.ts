@@ -1,5 +1,6 @@
 import type { StageName } from '../shared/pipelineOptions';
 import type { ReconciliationReport, SnapshotResult, StageReport, StreamResult } from '../shared/videoState';
+import { isWebUrl, webUrlOrUndefined } from '../events/webUrl';
 import { VodApiError, type VodApi } from './vodApi';
 import { vodFailure } from './vodFailure';
 
@@ -154,7 +155,7 @@ async function snapshotReport(
   input: ReconcileInput,
   info: VideoInfoResponse,
 ): Promise<StageReport & { coverUrl?: string; snapshots: SnapshotResult[] }> {
-  const coverUrl = info.Video?.CoverURL;
+  const coverUrl = webUrlOrUndefined(info.Video?.CoverURL);
   let snapshot: ListSnapshotsResponse['MediaSnapshot'];
   try {
     const response = await vod.call<ListSnapshotsResponse>(input.region, 'ListSnapshots', {
@@ -165,7 +166,8 @@ async function snapshotReport(
   } catch (err) {
     if (err instanceof VodApiError && err.retryable) throw err;
   }
-  const urls = (snapshot?.Snapshots?.Snapshot ?? []).map((s) => s.Url).filter((u): u is string => !!u);
+  const urls = (snapshot?.Snapshots?.Snapshot ?? []).map((s) => s.Url).filter(isWebUrl);
+  const urlTemplate = webUrlOrUndefined(snapshot?.Regular);
   const total = num(snapshot?.Total) ?? urls.length;
   if (total > 0) {
     return {
@@ -177,7 +179,7 @@ async function snapshotReport(
           type: 'CoverSnapshot',
           status: 'success',
           count: total,
-          ...(snapshot?.Regular ? { urlTemplate: snapshot.Regular } : {}),
+          ...(urlTemplate ? { urlTemplate } : {}),
           urls: urls.slice(0, 10),
           ...(snapshot?.JobId ? { jobId: snapshot.JobId } : {}),
         },

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { maxConfigFileBytes, readSmallFile } from './files';
 import { buildConfig, settingNames, settingsSchema, type Role, type VodflowConfig } from './schema';
 
 export const configFileVariable = 'VODFLOW_CONFIG_FILE';
@@ -68,18 +68,14 @@ function nonEmpty(value: string | undefined): string | undefined {
 }
 
 function readConfigFile(filePath: string, problems: string[]): Record<string, unknown> {
-  let text: string;
-  try {
-    text = readFileSync(filePath, 'utf8');
-  } catch (err) {
-    problems.push(
-      `${configFileVariable} cannot read ${filePath}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`,
-    );
+  const file = readSmallFile(filePath, maxConfigFileBytes);
+  if (!file.ok) {
+    problems.push(`${configFileVariable} ${file.reason}`);
     return {};
   }
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(file.text);
   } catch {
     // The parser's message may quote file content, which can hold secrets.
     problems.push(`${configFileVariable} ${filePath} is not valid JSON`);

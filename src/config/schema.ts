@@ -1,8 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { redactUrlsIn } from '../http';
 import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions';
+import { parseWebhookSecrets } from '../webhooks';
+import { unusableTlsFile } from './files';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
+import { insecureEndpoint } from './transport';
 
 /**
  * Every setting vodflow's processes read, keyed by its environment variable name. A config file
@@ -12,12 +16,27 @@ import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSp
 // Messages never echo the value: these are credentials.
 const secretSchema = z.string({ error: 'must be a string' }).trim().min(1, { error: 'is set but empty' });
 
+// Decimal digits only: Number() would also take 0x10, 1e3, 0b1 or " ".
+const wholeNumber = z.union(
+  [
+    z.number().int(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d{1,15}$/)
+      .transform(Number),
+  ],
+  { error: 'must be a whole number (decimal digits only)' },
+);
+
 const intSetting = (min: number, max: number, fallback: number) =>
-  z.coerce
-    .number({ error: 'must be a whole number' })
-    .int({ error: 'must be a whole number' })
-    .min(min, { error: `must be at least ${min}` })
-    .max(max, { error: `must be at most ${max}` })
+  wholeNumber
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    )
     .default(fallback);
 
 const booleanSetting = z
@@ -35,6 +54,13 @@ const queueObject = z.strictObject({
 const queuesSetting = z.union([z.string(), z.array(z.union([z.string(), queueObject]))]);
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const sdkLogLevels = ['error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/** An http(s) URL without `user:password@`; messages never quote the value. */
+const endpointUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).refine((value) => {
+  const url = URL.canParse(value) ? new URL(value) : null;
+  return url === null || (url.username === '' && url.password === '');
+}, 'must not carry credentials (user:password@): vodflow refuses to send or log them');
 
 export const settingsSchema = z.object({
   ALIBABA_CLOUD_ACCESS_KEY_ID: secretSchema.optional(),
@@ -72,13 +98,18 @@ export const settingsSchema = z.object({
   VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 2),
   VODFLOW_SHUTDOWN_TIMEOUT_MS: intSetting(100, 600_000, 20_000),
 
-  VODFLOW_HTTP_HOST: nonEmpty.default('0.0.0.0'),
+  // Loopback unless asked: /metrics and /readyz describe the deployment to whoever can reach them.
+  VODFLOW_HTTP_HOST: nonEmpty.default('127.0.0.1'),
   VODFLOW_HTTP_PORT: intSetting(0, 65_535, 9464),
   VODFLOW_LOG_LEVEL: z.enum(logLevels, { error: `must be one of ${logLevels.join(', ')}` }).default('info'),
+  VODFLOW_SDK_LOG_LEVEL: z
+    .enum(sdkLogLevels, { error: `must be one of ${sdkLogLevels.join(', ')}` })
+    .default('warn'),
+  VODFLOW_ALLOW_INSECURE: booleanSetting.default(false),
 
-  VODFLOW_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  VODFLOW_WEBHOOK_URL: endpointUrl.optional(),
   VODFLOW_WEBHOOK_SECRET: secretSchema.optional(),
-  VODFLOW_VOD_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  VODFLOW_VOD_ENDPOINT: endpointUrl.optional(),
   VODFLOW_VOD_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
   VODFLOW_WEBHOOK_TIMEOUT_MS: intSetting(100, 120_000, 10_000),
   // A team's steps (workflow code) and activities, as compiled JS modules (docs/EXTENDING.md).
@@ -156,9 +187,17 @@ export interface VodflowConfig {
   poller: PollerTuning;
   http: { host: string; port: number };
   logLevel: (typeof logLevels)[number];
+  /** The Temporal SDK's own logs inside the worker. */
+  sdkLogLevel: (typeof sdkLogLevels)[number];
+  /**
+   * Plain-http endpoints VODFLOW_ALLOW_INSECURE let through, each a sentence for the
+   * warning the process logs at start (empty when everything is https or loopback).
+   */
+  insecureEndpoints: string[];
   worker: {
     webhookUrl?: string;
-    webhookSecret?: string;
+    /** VODFLOW_WEBHOOK_SECRET, parsed: one `whsec_` secret, or several during a rotation. */
+    webhookSecrets?: string[];
     vodEndpoint?: string;
     vodTimeoutMs: number;
     webhookTimeoutMs: number;
@@ -190,6 +229,12 @@ export function buildConfig(
       'VODFLOW_WEBHOOK_SECRET',
       'is required when VODFLOW_WEBHOOK_URL is set (publications are signed with it)',
     );
+  }
+  let webhookSecrets: string[] | undefined;
+  if (s.VODFLOW_WEBHOOK_SECRET !== undefined) {
+    const parsed = parseWebhookSecrets(s.VODFLOW_WEBHOOK_SECRET);
+    if (parsed.ok) webhookSecrets = parsed.secrets;
+    else for (const problem of parsed.problems) issue('VODFLOW_WEBHOOK_SECRET', problem);
   }
   if (s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     issue('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'is required when ALIBABA_CLOUD_ACCESS_KEY_ID is set');
@@ -234,7 +279,23 @@ export function buildConfig(
   if (s.TEMPORAL_TLS === false && anyTlsFile !== undefined) {
     issue('TEMPORAL_TLS', 'is false but TEMPORAL_TLS_* certificate settings are present');
   }
+  for (const name of [
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
+  ] as const) {
+    const filePath = s[name];
+    const problem = filePath === undefined ? null : unusableTlsFile(filePath);
+    if (problem !== null) issue(name, problem);
+  }
+  if (s.TEMPORAL_TLS === false && s.TEMPORAL_API_KEY !== undefined) {
+    issue(
+      'TEMPORAL_API_KEY',
+      'is set but TEMPORAL_TLS is false: the key would cross the network in plaintext',
+    );
+  }
   const tlsOn = s.TEMPORAL_TLS ?? (anyTlsFile !== undefined || s.TEMPORAL_API_KEY !== undefined);
+  const insecureEndpoints = checkTransport(s, role, queues, issue);
   const tls: TemporalTlsSettings | undefined = tlsOn
     ? {
         ...(s.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: s.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
@@ -271,9 +332,11 @@ export function buildConfig(
     },
     http: { host: s.VODFLOW_HTTP_HOST, port: s.VODFLOW_HTTP_PORT },
     logLevel: s.VODFLOW_LOG_LEVEL,
+    sdkLogLevel: s.VODFLOW_SDK_LOG_LEVEL,
+    insecureEndpoints,
     worker: {
       ...(s.VODFLOW_WEBHOOK_URL ? { webhookUrl: s.VODFLOW_WEBHOOK_URL } : {}),
-      ...(s.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: s.VODFLOW_WEBHOOK_SECRET } : {}),
+      ...(webhookSecrets ? { webhookSecrets } : {}),
       ...(s.VODFLOW_VOD_ENDPOINT ? { vodEndpoint: s.VODFLOW_VOD_ENDPOINT } : {}),
       vodTimeoutMs: s.VODFLOW_VOD_TIMEOUT_MS,
       webhookTimeoutMs: s.VODFLOW_WEBHOOK_TIMEOUT_MS,
@@ -298,6 +361,47 @@ function moduleSetting<K extends string>(
     return {};
   }
   return { [key]: resolved } as Partial<Record<K, string>>;
+}
+
+/**
+ * Production roles send credentials and signed documents to these endpoints: each must be
+ * https unless it is on this host, or VODFLOW_ALLOW_INSECURE=1 accepts it (and the process
+ * warns at start). setup and doctor are run by a person, against whatever they point at.
+ */
+function checkTransport(
+  s: Settings,
+  role: Role,
+  queues: QueueSpec[],
+  issue: (name: string, message: string) => void,
+): string[] {
+  if (role !== 'poller' && role !== 'worker' && role !== 'run') return [];
+  const endpoints: Array<{ name: string; url: string; what: string }> = [];
+  if (role !== 'worker') {
+    for (const queue of queues) {
+      endpoints.push({ name: 'VODFLOW_QUEUES', url: queue.endpoint, what: `MNS endpoint ${queue.endpoint}` });
+    }
+  }
+  if (role !== 'poller') {
+    if (s.VODFLOW_WEBHOOK_URL) {
+      endpoints.push({ name: 'VODFLOW_WEBHOOK_URL', url: s.VODFLOW_WEBHOOK_URL, what: 'the webhook URL' });
+    }
+    if (s.VODFLOW_VOD_ENDPOINT) {
+      endpoints.push({ name: 'VODFLOW_VOD_ENDPOINT', url: s.VODFLOW_VOD_ENDPOINT, what: 'the VOD endpoint' });
+    }
+  }
+  const accepted: string[] = [];
+  for (const endpoint of endpoints) {
+    if (!insecureEndpoint(endpoint.url)) continue;
+    if (s.VODFLOW_ALLOW_INSECURE) {
+      accepted.push(`${endpoint.name}: ${endpoint.what} is plain http`);
+    } else {
+      issue(
+        endpoint.name,
+        `${endpoint.what.replace(/^the /, '')} must be https (plain http is allowed only to this host, or with VODFLOW_ALLOW_INSECURE=1)`,
+      );
+    }
+  }
+  return accepted;
 }
 
 function buildPipelineOptions(
@@ -360,7 +464,8 @@ function buildQueues(
     const text = typeof entry === 'string' ? entry : `${entry.region}=${entry.url}`;
     const parsed = parseQueueEntry(text);
     if (!parsed.ok) {
-      issue('VODFLOW_QUEUES', `entry ${i + 1} ("${text.trim()}"): ${parsed.reason}`);
+      // The entry is quoted for the person fixing it, with any credentials or query masked.
+      issue('VODFLOW_QUEUES', `entry ${i + 1} ("${redactUrlsIn(text.trim())}"): ${parsed.reason}`);
       return;
     }
     const key = `${parsed.spec.endpoint}/${parsed.spec.queue}`;

@@ -17,12 +17,15 @@ import {
   text,
 } from './fields';
 import type { KnownEventType } from './model';
+import { isWebUrl } from './webUrl';
 
 const str = lenient(text, 'text');
 const num = lenient(numberish, 'a number or numeric string');
 const bool = lenient(booleanish, 'a boolean');
 const stat = lenient(status, 'success or fail (or Succeed/Failed)');
 const json = lenient(jsonValue, 'JSON');
+/** Goes into the signed document: anything but an http(s) URL is dropped with a warning. */
+const url = lenient(z.string().trim().refine(isWebUrl), 'an http(s) URL');
 
 /** Fields every event may carry. EventType/EventTime are checked by decode() and kept raw. */
 const common = {
@@ -50,7 +53,7 @@ const streamShape = {
   EncryptType: str,
   ErrorCode: str,
   ErrorMessage: str,
-  FileUrl: str,
+  FileUrl: url,
   Format: str,
   Fps: num,
   Height: num,
@@ -69,7 +72,7 @@ const snapshotShape = {
   SnapshotType: str,
   SnapshotCount: num,
   SnapshotFormat: str,
-  SnapshotRegular: str,
+  SnapshotRegular: url,
   JobId: str,
 };
 
@@ -83,7 +86,7 @@ const dynamicImageJobInfo = lenient(
   element({
     JobId: str,
     Status: stat,
-    FileURL: str,
+    FileURL: url,
     FileSize: num,
     Fps: num,
     Height: num,
@@ -103,14 +106,14 @@ function event<S extends z.core.$ZodLooseShape>(shape: S) {
 }
 
 export const eventSchemas = {
-  FileUploadComplete: event({ Size: num, FileUrl: str }),
-  ImageUploadComplete: event({ ImageId: str, Size: num, FileURL: str, AppId: str }),
-  AttachedMediaUploadComplete: event({ AttachedMediaId: str, Size: num, FileURL: str }),
+  FileUploadComplete: event({ Size: num, FileUrl: url }),
+  ImageUploadComplete: event({ ImageId: str, Size: num, FileURL: url, AppId: str }),
+  AttachedMediaUploadComplete: event({ AttachedMediaId: str, Size: num, FileURL: url }),
   StreamTranscodeComplete: event(streamShape),
   TranscodeComplete: event({ StreamInfos: elements(element(streamShape), 'stream objects') }),
   SnapshotComplete: event({
     SubType: str,
-    CoverUrl: str,
+    CoverUrl: url,
     SnapshotInfos: elements(element(snapshotShape), 'snapshot objects'),
   }),
   DynamicImageComplete: event({ DynamicImageJobInfo: dynamicImageJobInfo }),
@@ -123,10 +126,10 @@ export const eventSchemas = {
   }),
   LiveRecordVideoComposeStart: event({ StreamName: str, DomainName: str, AppName: str }),
   UploadByURLComplete: event({
-    SourceURL: str,
+    SourceURL: url,
     Size: num,
     FileType: str,
-    StreamFileURL: str,
+    StreamFileURL: url,
   }),
   CreateAuditComplete: event({
     SubType: str,

@@ -120,9 +120,16 @@ export async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<S
   };
 }
 
-/** The callback endpoint VOD wants: the public account endpoint with a trailing slash. */
+/**
+ * The callback endpoint VOD wants: the public account endpoint in its documented http:// form,
+ * with a trailing slash. VOD writes to it over Alibaba Cloud's network with its own role,
+ * whatever scheme vodflow reads the queue with (https in production).
+ */
 export function callbackEndpoint(mnsEndpoint: string): string {
-  return mnsEndpoint.endsWith('/') ? mnsEndpoint : `${mnsEndpoint}/`;
+  const endpoint = mnsEndpoint.endsWith('/') ? mnsEndpoint : `${mnsEndpoint}/`;
+  return /^https:\/\/\d+\.mns\.[a-z0-9-]+\.aliyuncs\.com\/$/i.test(endpoint)
+    ? `http://${endpoint.slice('https://'.length)}`
+    : endpoint;
 }
 
 export interface MessageCallback {

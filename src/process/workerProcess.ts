@@ -4,6 +4,7 @@ import { activityDeps } from '../activities/config';
 import type { Logger } from '../observability/logger';
 import { Backoff, pause } from '../poller/backoff';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../worker/createWorker';
+import { installWorkerRuntime } from '../worker/runtime';
 import type { WorkerMetrics } from '../worker/workerMetrics';
 import { temporalTls } from './temporalConnection';
 
@@ -17,6 +18,7 @@ export async function startWorkerProcess(
   logger: Logger,
   metrics: WorkerMetrics,
 ): Promise<RunningWorker> {
+  installWorkerRuntime(config.sdkLogLevel);
   const tls = temporalTls(config.temporal);
   const options: WorkerOptions = {
     address: config.temporal.address,

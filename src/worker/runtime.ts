@@ -17,9 +17,14 @@ const levels: Record<string, LogLevel> = {
  */
 export function installWorkerRuntime(level = process.env.VODFLOW_SDK_LOG_LEVEL ?? 'warn'): void {
   if (Runtime._instance) return;
+  const sdkLevel = Object.hasOwn(levels, level) ? levels[level] : undefined;
+  // The processes validate it with the rest of the configuration; this guards other callers.
+  if (sdkLevel === undefined) {
+    throw new Error(`VODFLOW_SDK_LOG_LEVEL must be one of ${Object.keys(levels).join(', ')}`);
+  }
   const logger = createLogger('temporal-sdk', level);
   Runtime.install({
-    logger: new DefaultLogger(levels[level] ?? 'WARN', (entry) => {
+    logger: new DefaultLogger(sdkLevel, (entry) => {
       const fields = { ...(entry.meta ?? {}) };
       switch (entry.level) {
         case 'ERROR':

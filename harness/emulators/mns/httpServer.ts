@@ -2,9 +2,10 @@
  * Transport: node:http with keep-alive, signature checks, fault injection, the optional
  * admin endpoint, and the exact response headers of reference A3.
  */
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
+import { createHttpServer, type HttpLimits } from '../../../src/http';
 import type { Logger } from '../../../src/observability/logger';
 import type { MnsAccount } from './account';
 import { mnsError, MnsServiceError } from './errors';
@@ -46,6 +47,8 @@ export interface HttpServerOptions {
   /** Counts requests throttled by the rate (injected ones are counted by the fault injector). */
   onThrottled: () => void;
   auth: AuthenticationOptions;
+  /** Overrides of the server's HTTP limits (tests shorten the timeouts). */
+  limits?: Partial<HttpLimits>;
 }
 
 export function createMnsHttpServer(options: HttpServerOptions): http.Server {
@@ -54,31 +57,27 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   const nextRequestId = (): string =>
     requestIdPrefix + (requestCounter++).toString(16).toUpperCase().padStart(16, '0');
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxRequestBytes) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on('end', () => {
-      const raw = Buffer.concat(chunks);
-      handle(req, res, raw, tooLarge).catch((err: unknown) => {
-        options.logger.error({ err }, 'mns emulator request failed');
-        if (!res.headersSent)
-          send(res, nextRequestId(), originOf(req), errorReply(mnsError('InternalError')));
-        else res.destroy();
-      });
-    });
-  };
-  const server = options.tls ? https.createServer(options.tls, onRequest) : http.createServer(onRequest);
-  // Longer than any client's idle keep-alive, so the server never closes a socket a client
-  // is about to reuse; headersTimeout must exceed keepAliveTimeout.
-  server.keepAliveTimeout = 120_000;
-  server.headersTimeout = 121_000;
-  server.requestTimeout = 0;
+  const server = createHttpServer((req, res, { body }) => handle(req, res, body), {
+    ...(options.tls ? { tls: options.tls } : {}),
+    limits: {
+      maxBodyBytes: maxRequestBytes,
+      // Longer than any client's idle keep-alive, so the server never closes a socket a
+      // client is about to reuse. A long poll's wait is response time, not request time.
+      keepAliveTimeoutMs: 120_000,
+      requestTimeoutMs: 60_000,
+      maxConnections: 1024,
+      ...options.limits,
+    },
+    onError: (err) => options.logger.error({ err }, 'mns emulator request failed'),
+    errorReply: (res, status, message) => {
+      if (status >= 500)
+        send(res, nextRequestId(), options.fallbackOrigin(), errorReply(mnsError('InternalError')));
+      else {
+        res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(message) });
+        res.end(message);
+      }
+    },
+  });
 
   function originOf(req: IncomingMessage): string {
     const host = req.headers.host;
@@ -88,27 +87,28 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
   async function handle(
     req: IncomingMessage,
     res: ServerResponse,
-    raw: Buffer,
-    tooLarge: boolean,
+    readRaw: () => Promise<Buffer>,
   ): Promise<void> {
-    const body = raw.toString('utf8');
     const requestId = nextRequestId();
     const origin = originOf(req);
     const rawTarget = req.url ?? '/';
     const method = req.method ?? 'GET';
     if (options.admin && rawTarget.startsWith(adminPrefix)) {
-      handleAdmin(method, rawTarget.slice(adminPrefix.length), body, res);
+      handleAdmin(method, rawTarget.slice(adminPrefix.length), (await readRaw()).toString('utf8'), res);
       return;
     }
     const q = rawTarget.indexOf('?');
     const rawPath = q === -1 ? rawTarget : rawTarget.slice(0, q);
     const rawQuery = q === -1 ? '' : rawTarget.slice(q + 1);
-    if (isManagementRequest(rawPath, parseQuery(rawQuery), body)) {
+    // Management calls go to "/" with a form body that carries its own signature; queue API
+    // paths are signed in their headers, so a stranger's body there is never read.
+    const managementBody = rawPath === '/' || rawPath === '' ? (await readRaw()).toString('utf8') : '';
+    if (isManagementRequest(rawPath, parseQuery(rawQuery), managementBody)) {
       // The management API (native dead-letter policy) answers JSON with its own signature.
       const reply = handleManagement(
         options.account,
         method,
-        managementParams(rawQuery, body),
+        managementParams(rawQuery, managementBody),
         options.secrets,
         options.clock(),
         requestId,
@@ -124,7 +124,8 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
     let operation: MnsOperation | undefined;
     try {
       authenticate(method, rawTarget, req.headers, options.secrets, options.clock(), options.auth);
-      if (tooLarge) throw mnsError('MalformedXML');
+      const raw = await readRaw();
+      const body = raw.toString('utf8');
       if (options.checkContentMd5) checkContentMd5(req.headers['content-md5'], raw);
       const request: MnsRequest = {
         method,

@@ -4,6 +4,7 @@
  * `vodflow mns-emulator`.
  */
 import { listen } from '../listen';
+import type { HttpLimits } from '../../../src/http';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import { MnsAccount, randomSeed } from './account';
 import { SeededRandom, type DeliveryOptions } from './delivery';
@@ -70,6 +71,8 @@ export interface MnsEmulatorOptions {
   /** Serve `/__admin/faults` and `/__admin/stats` (unsigned); off unless enabled. */
   admin?: boolean;
   logger?: Logger;
+  /** Overrides of the HTTP server's limits (timeouts, body and connection caps). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface MnsEmulatorStats {
@@ -164,6 +167,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       signatureV4: options.signatureV4 ?? true,
       ...(options.region !== undefined ? { region: options.region } : {}),
     },
+    ...(options.httpLimits ? { limits: options.httpLimits } : {}),
   });
   const bound = await listen(server, options.port ?? 0, host);
   const port = bound.port;

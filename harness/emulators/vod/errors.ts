@@ -40,7 +40,11 @@ export const apiErrors = {
     new ApiError('InvalidSignatureMethod', 400, 'Specified signature method is not supported.'),
   unsupportedMethod: () => new ApiError('UnsupportedHTTPMethod', 400, 'This http method is not supported.'),
   actionNotFound: () =>
-    new ApiError('InvalidApi.NotFound', 404, 'Specified api is not found, please check your url and method.'),
+    new ApiError(
+      'InvalidAction.NotFound',
+      404,
+      'Specified api is not found, please check your url and method.',
+    ),
   noSuchVersion: () => new ApiError('NoSuchVersion', 400, 'Specified api version is not valid.'),
   throttling: () => new ApiError('Throttling', 400, 'Request was denied due to request throttling.'),
   throttlingApi: () => new ApiError('Throttling.Api', 400, 'Request was denied due to api flow control.'),

@@ -1,7 +1,14 @@
-import http from 'node:http';
+import type http from 'node:http';
 import { randomInt } from 'node:crypto';
 import { listen } from '../listen';
 import { XMLBuilder } from 'fast-xml-parser';
+import {
+  closeHttpServer,
+  createHttpServer,
+  HttpError,
+  type HttpLimits,
+  type HttpRequestContext,
+} from '../../../src/http';
 import { createLogger } from '../../../src/observability/logger';
 import { createAdmission } from './admission';
 import {
@@ -51,6 +58,8 @@ export interface VodEmulatorOptions {
   /** Storage/service region the emulator plays. Default cn-shanghai. */
   region?: string;
   knobs?: EmulatorKnobs;
+  /** Overrides of the HTTP server's limits (timeouts, body and connection caps). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface SimulateUploadOptions {
@@ -106,25 +115,23 @@ function render(result: GatewayResult): { contentType: string; text: string } {
   };
 }
 
-const maxBodyBytes = 1024 * 1024;
+/**
+ * The admin API changes the emulator's state without a signature. A browser page can make a
+ * developer's browser send a simple cross-origin POST, but not one with a custom header (that
+ * needs a CORS preflight, which this server never grants) — and every browser request carries
+ * Origin. So admin calls need this header and must not carry Origin.
+ */
+export const adminHeader = 'x-vodflow-admin';
 
-function readBody(req: http.IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBodyBytes) {
-        reject(new Error('request body too large'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+function checkAdminCaller(req: http.IncomingMessage): void {
+  if (req.headers.origin !== undefined)
+    throw new HttpError(403, 'the admin API does not answer browser (Origin) requests');
+  if (req.headers[adminHeader] !== '1')
+    throw new HttpError(403, `the admin API needs the header ${adminHeader}: 1`);
 }
+
+/** Codes for the answers the HTTP layer gives before a handler runs (or the admin check refuses). */
+const httpErrorCodes: Record<number, string> = { 403: 'Forbidden', 413: 'RequestTooLarge' };
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, (_k, v: unknown) => (v === Infinity ? null : v));
@@ -179,11 +186,15 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
     hostId: `vod.${region}.aliyuncs.com`,
   });
 
-  const handleRpc = async (req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> => {
+  const handleRpc = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    { url, body }: HttpRequestContext,
+  ): Promise<void> => {
     const params: Params = {};
     for (const [k, v] of url.searchParams) params[k] = v;
     if (req.method === 'POST') {
-      for (const [k, v] of new URLSearchParams(await readBody(req))) params[k] = v;
+      for (const [k, v] of new URLSearchParams((await body()).toString('utf8'))) params[k] = v;
     }
     const result = gateway.handle(req.method ?? 'GET', params);
     if (result.status >= 400) {
@@ -197,12 +208,13 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
   const handleAdmin = async (
     req: http.IncomingMessage,
     res: http.ServerResponse,
-    url: URL,
+    { url, body }: HttpRequestContext,
   ): Promise<void> => {
+    checkAdminCaller(req);
     const path = url.pathname.replace(/\/+$/, '');
     const method = req.method ?? 'GET';
     const jsonBody = async (): Promise<Record<string, unknown>> => {
-      const text = await readBody(req);
+      const text = (await body()).toString('utf8');
       if (text.trim() === '') return {};
       const parsed: unknown = JSON.parse(text);
       if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -270,26 +282,27 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
       if (path === '/_emulator/stats' && method === 'GET') return sendJson(res, 200, simulation.stats());
       return sendJson(res, 404, { error: `no admin route ${method} ${path}` });
     } catch (err) {
+      if (err instanceof HttpError) throw err;
       return sendJson(res, 400, { error: err instanceof Error ? err.message : String(err) });
     }
   };
 
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://emulator');
-    const handler =
-      options.admin && url.pathname.startsWith('/_emulator/')
-        ? handleAdmin(req, res, url)
-        : url.pathname === '/'
-          ? handleRpc(req, res, url)
-          : Promise.resolve(sendJson(res, 404, { Code: 'InvalidApi.NotFound', Message: 'Unknown path.' }));
-    handler.catch((err: unknown) => {
-      logger.error({ err }, 'request failed');
-      if (!res.headersSent)
-        sendJson(res, 500, { Code: 'InternalError', Message: 'The request processing has failed.' });
-      else res.destroy();
-    });
-  });
-  server.keepAliveTimeout = 5000;
+  const server = createHttpServer(
+    (req, res, context) => {
+      const path = context.url.pathname;
+      if (options.admin && path.startsWith('/_emulator/')) return handleAdmin(req, res, context);
+      if (path === '/') return handleRpc(req, res, context);
+      sendJson(res, 404, { Code: 'InvalidAction.NotFound', Message: 'Unknown path.' });
+    },
+    {
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
+      onError: (err) => logger.error({ err }, 'request failed'),
+      errorReply: (res, status, message) =>
+        status >= 500
+          ? sendJson(res, status, { Code: 'InternalError', Message: 'The request processing has failed.' })
+          : sendJson(res, status, { Code: httpErrorCodes[status] ?? 'BadRequest', Message: message }),
+    },
+  );
   const { port, origin } = await listen(server, options.port ?? 0, host);
   logger.info(
     { port, host, region, timeScale, seed, admin: options.admin ?? false },
@@ -318,10 +331,7 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
     stop: async () => {
       simulation.stop();
       writer.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeHttpServer(server);
     },
   };
 }

@@ -107,7 +107,9 @@ export class RpcGateway {
 
     this.rememberNonce(`${accessKeyId}:${params.SignatureNonce as string}`, now);
 
-    const handler = this.deps.actions[params.Action as string];
+    // Own keys only: `constructor`, `toString` or `__proto__` are no actions.
+    const action = params.Action as string;
+    const handler = Object.hasOwn(this.deps.actions, action) ? this.deps.actions[action] : undefined;
     if (!handler) throw apiErrors.actionNotFound();
     if (params.Version !== apiVersion) throw apiErrors.noSuchVersion();
     this.deps.admit?.(params.Action as string);

@@ -2,7 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import RPCClient from '@alicloud/pop-core';
 import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
-import { startVodEmulator, type VodEmulator, type VideoView } from '../../../harness/emulators/vod';
+import {
+  adminHeader,
+  startVodEmulator,
+  type VodEmulator,
+  type VideoView,
+} from '../../../harness/emulators/vod';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 
 // Simulated uploads pushed by the VOD emulator into the real MNS emulator with the real SDK,
@@ -10,6 +15,7 @@ import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/
 const vodKeys = { accessKeyId: 'vod-ak', accessKeySecret: 'vod-sk' };
 const mnsKeys = { accessKeyId: 'mns-ak', accessKeySecret: 'mns-sk' };
 const queue = 'vod-events';
+const adminHeaders = { [adminHeader]: '1' };
 let mns: MnsEmulator;
 let vod: VodEmulator;
 let sdk: MnsClient;
@@ -184,6 +190,7 @@ test('admin API and DeleteVideo: uploads in a running emulator, DeleteMediaCompl
   });
   const res = await fetch(`${vod.endpoint}/_emulator/uploads`, {
     method: 'POST',
+    headers: adminHeaders,
     body: JSON.stringify({ count: 2, seed: 9, knobs: { transcode: 'none' } }),
     signal: AbortSignal.timeout(10_000),
   });
@@ -193,13 +200,33 @@ test('admin API and DeleteVideo: uploads in a running emulator, DeleteMediaCompl
   const settled = await vod.whenSettled(videoIds[0] as string, 20_000);
   assert.equal(settled.status, 'Normal');
   const state = (await (
-    await fetch(`${vod.endpoint}/_emulator/videos/${videoIds[0]}`, { signal: AbortSignal.timeout(10_000) })
+    await fetch(`${vod.endpoint}/_emulator/videos/${videoIds[0]}`, {
+      headers: adminHeaders,
+      signal: AbortSignal.timeout(10_000),
+    })
   ).json()) as VideoView;
   assert.equal(state.videoId, videoIds[0]);
   assert.ok(state.events.some((e) => e.eventType === 'FileUploadComplete'));
 
+  // What a web page can make a browser send: no custom header without a preflight, always Origin.
+  const simple = await fetch(`${vod.endpoint}/_emulator/uploads`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: JSON.stringify({ count: 1 }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(simple.status, 403);
+  const fromPage = await fetch(`${vod.endpoint}/_emulator/uploads`, {
+    method: 'POST',
+    headers: { ...adminHeaders, origin: 'https://attacker.example' },
+    body: JSON.stringify({ count: 1 }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  assert.equal(fromPage.status, 403);
+
   const bad = await fetch(`${vod.endpoint}/_emulator/uploads`, {
     method: 'POST',
+    headers: adminHeaders,
     body: JSON.stringify({ count: 1, knobs: { dropRate: 2 } }),
     signal: AbortSignal.timeout(10_000),
   });

@@ -28,7 +28,7 @@ import { VideoId } from '../../../src/shared/searchAttributes';
 import { startTemporalTestEnv, uniqueName, type TemporalTestEnv } from '../../harness/temporal';
 import type { WebhookSink } from '../../harness/webhookSink';
 
-export const webhookSecret = 'test-webhook-secret';
+export const webhookSecret = 'whsec_dGVzdC13ZWJob29rLXNlY3JldC1ub3QtcmVhbC0zMmI=';
 export const region = 'cn-shanghai';
 
 export interface PipelineTestEnv {

@@ -377,7 +377,7 @@ test('the worker counts activity attempts and pipeline ends, scraped from /metri
     taskQueue,
     activityDeps: {
       vod: { credentials, endpoint: vod.endpoint, timeoutMs: 5_000 },
-      webhook: { url: sink.url, secret: webhookSecret, timeoutMs: 5_000 },
+      webhook: { url: sink.url, secrets: [webhookSecret], timeoutMs: 5_000 },
     },
     metrics,
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ const base = {
   ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexampleid',
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'super-secret-value',
   VODFLOW_QUEUES:
-    'cn-shanghai=http://1234567.mns.cn-shanghai.aliyuncs.com/vod-events, ap-southeast-1=https://1234567.mns.ap-southeast-1.aliyuncs.com/queues/vod-sg',
+    'cn-shanghai=https://1234567.mns.cn-shanghai.aliyuncs.com/vod-events, ap-southeast-1=https://1234567.mns.ap-southeast-1.aliyuncs.com/queues/vod-sg',
 };
 
 function problemsOf(fn: () => unknown): string[] {
@@ -30,7 +31,7 @@ test('a minimal poller environment yields queues with default dead-letter queues
   assert.deepEqual(config.queues, [
     {
       region: 'cn-shanghai',
-      endpoint: 'http://1234567.mns.cn-shanghai.aliyuncs.com',
+      endpoint: 'https://1234567.mns.cn-shanghai.aliyuncs.com',
       queue: 'vod-events',
       deadLetterQueue: 'vod-events-dlq',
     },
@@ -105,6 +106,7 @@ test('cross-field problems come after the per-setting ones and name the setting'
 });
 
 const workerKeys = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret-value' };
+const whsec = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
 
 test('the poller needs queues and credentials; the worker needs credentials but no queues', () => {
   const problems = problemsOf(() => loadConfig({ role: 'poller', env: {} }));
@@ -121,7 +123,7 @@ test('the poller needs queues and credentials; the worker needs credentials but 
     env: {
       ...workerKeys,
       VODFLOW_WEBHOOK_URL: 'https://hooks.example.com/vod',
-      VODFLOW_WEBHOOK_SECRET: 'whsec',
+      VODFLOW_WEBHOOK_SECRET: whsec,
     },
   });
   assert.deepEqual(worker.queues, []);
@@ -190,10 +192,10 @@ test('a config file supplies settings, the environment wins, unknown keys and ba
       VODFLOW_QUEUES: [
         {
           region: 'cn-shanghai',
-          url: 'http://1.mns.cn-shanghai.aliyuncs.com/vod-events',
+          url: 'https://1.mns.cn-shanghai.aliyuncs.com/vod-events',
           deadLetterQueue: 'poison',
         },
-        'cn-beijing=http://1.mns.cn-beijing.aliyuncs.com/vod-bj',
+        'cn-beijing=https://1.mns.cn-beijing.aliyuncs.com/vod-bj',
       ],
       VODFLOW_MAX_IN_FLIGHT: 32,
       TEMPORAL_NAMESPACE: 'from-file',
@@ -228,27 +230,30 @@ test('a config file supplies settings, the environment wins, unknown keys and ba
 });
 
 test('TLS turns on with certificate settings or an API key', () => {
+  const cert = path.join(dir, 'c.pem');
+  const key = path.join(dir, 'k.pem');
+  writeFileSync(cert, 'not checked for PEM here');
+  writeFileSync(key, 'not checked for PEM here');
   const tls = loadConfig({
     role: 'worker',
     env: {
       ...workerKeys,
-      TEMPORAL_TLS_CLIENT_CERT_PATH: '/tls/c.pem',
-      TEMPORAL_TLS_CLIENT_KEY_PATH: '/tls/k.pem',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
       TEMPORAL_TLS_SERVER_NAME: 'ns.tmprl.cloud',
     },
   });
   assert.deepEqual(tls.temporal.tls, {
-    clientCertPath: '/tls/c.pem',
-    clientKeyPath: '/tls/k.pem',
+    clientCertPath: cert,
+    clientKeyPath: key,
     serverName: 'ns.tmprl.cloud',
   });
   const apiKey = loadConfig({ role: 'worker', env: { ...workerKeys, TEMPORAL_API_KEY: 'key' } });
   assert.deepEqual(apiKey.temporal.tls, {});
-  const off = loadConfig({
-    role: 'worker',
-    env: { ...workerKeys, TEMPORAL_API_KEY: 'key', TEMPORAL_TLS: 'false' },
-  });
-  assert.equal(off.temporal.tls, undefined);
+  assert.equal(
+    loadConfig({ role: 'worker', env: { ...workerKeys, TEMPORAL_TLS: 'false' } }).temporal.tls,
+    undefined,
+  );
 });
 
 test('queue entries: valid forms parse, others say why', () => {
@@ -267,4 +272,142 @@ test('queue entries: valid forms parse, others say why', () => {
     const result = parseQueueEntry(bad);
     assert.equal(result.ok, false, bad);
   }
+});
+
+// ---- hardening: what a setting may hold, and what its error may say ----
+
+test('whole numbers are decimal digits only: hex, exponents, fractions and signs are refused', () => {
+  for (const value of ['0x10', '1e3', '1.0', '-1', '+5', '0b1', '16 16', '١٦']) {
+    const problems = problemsOf(() =>
+      loadConfig({ role: 'worker', env: { ...workerKeys, VODFLOW_BATCH_SIZE: value } }),
+    );
+    assert.deepEqual(problems, ['VODFLOW_BATCH_SIZE must be a whole number (decimal digits only)'], value);
+  }
+  assert.equal(
+    loadConfig({ role: 'worker', env: { ...workerKeys, VODFLOW_BATCH_SIZE: ' 8 ' } }).poller.batchSize,
+    8,
+  );
+  const file = path.join(dir, 'numbers.json');
+  writeFileSync(file, JSON.stringify({ ...workerKeys, VODFLOW_BATCH_SIZE: 4, VODFLOW_RECEIVE_LOOPS: 1.5 }));
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'worker', file, env: {} })),
+    ['VODFLOW_RECEIVE_LOOPS must be a whole number (decimal digits only)'],
+  );
+});
+
+test('VODFLOW_SDK_LOG_LEVEL is validated with the rest and named', () => {
+  assert.equal(loadConfig({ role: 'worker', env: workerKeys }).sdkLogLevel, 'warn');
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'worker', env: { ...workerKeys, VODFLOW_SDK_LOG_LEVEL: 'loud' } })),
+    ['VODFLOW_SDK_LOG_LEVEL must be one of error, warn, info, debug, trace'],
+  );
+});
+
+test('URL credentials are refused and never printed; queue entries are quoted redacted', () => {
+  const password = 'pa55-planted-in-url';
+  const problems = problemsOf(() =>
+    loadConfig({
+      role: 'run',
+      env: {
+        ...workerKeys,
+        VODFLOW_WEBHOOK_URL: `https://hook-user:${password}@hooks.example.com/vod`,
+        VODFLOW_WEBHOOK_SECRET: whsec,
+        VODFLOW_VOD_ENDPOINT: `https://vod-user:${password}@vod.example.com`,
+        VODFLOW_QUEUES: `cn-shanghai=https://mns-user:${password}@1.mns.cn-shanghai.aliyuncs.com/q?token=${password}`,
+      },
+    }),
+  );
+  const text = problems.join('\n');
+  assert.match(text, /VODFLOW_WEBHOOK_URL must not carry credentials/);
+  assert.match(text, /VODFLOW_VOD_ENDPOINT must not carry credentials/);
+  assert.match(
+    text,
+    /VODFLOW_QUEUES entry 1 \("cn-shanghai=https:\/\/\*\*\*@1\.mns\.cn-shanghai\.aliyuncs\.com\/q\?token=\*\*\*"\)/,
+  );
+  for (const leak of [password, 'hook-user', 'vod-user', 'mns-user']) assert.ok(!text.includes(leak), text);
+});
+
+test('production roles need https to other hosts; loopback is fine; VODFLOW_ALLOW_INSECURE=1 lets it through', () => {
+  const plain = {
+    ...workerKeys,
+    VODFLOW_QUEUES: 'cn-shanghai=http://1.mns.cn-shanghai.aliyuncs.com/q',
+    VODFLOW_WEBHOOK_URL: 'http://hooks.example.com/vod',
+    VODFLOW_WEBHOOK_SECRET: whsec,
+    VODFLOW_VOD_ENDPOINT: 'http://vod.example.com',
+  };
+  const problems = problemsOf(() => loadConfig({ role: 'run', env: plain }));
+  assert.deepEqual(problems.sort(), [
+    'VODFLOW_QUEUES MNS endpoint http://1.mns.cn-shanghai.aliyuncs.com must be https (plain http is allowed only to this host, or with VODFLOW_ALLOW_INSECURE=1)',
+    'VODFLOW_VOD_ENDPOINT VOD endpoint must be https (plain http is allowed only to this host, or with VODFLOW_ALLOW_INSECURE=1)',
+    'VODFLOW_WEBHOOK_URL webhook URL must be https (plain http is allowed only to this host, or with VODFLOW_ALLOW_INSECURE=1)',
+  ]);
+  // Each role checks the endpoints it talks to.
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'poller', env: plain })).map((p) => p.split(' ')[0]),
+    ['VODFLOW_QUEUES'],
+  );
+  // setup and doctor are run by a person against what they name.
+  assert.deepEqual(loadConfig({ role: 'setup', env: plain }).insecureEndpoints, []);
+
+  const allowed = loadConfig({ role: 'run', env: { ...plain, VODFLOW_ALLOW_INSECURE: '1' } });
+  assert.equal(allowed.insecureEndpoints.length, 3);
+  assert.ok(allowed.insecureEndpoints.every((w) => w.includes('plain http')));
+
+  const local = loadConfig({
+    role: 'run',
+    env: {
+      ...plain,
+      VODFLOW_QUEUES: 'cn-shanghai=http://127.0.0.1:9100/q',
+      VODFLOW_WEBHOOK_URL: 'http://localhost:9300/hooks',
+      VODFLOW_VOD_ENDPOINT: 'http://[::1]:9200',
+    },
+  });
+  assert.deepEqual(local.insecureEndpoints, []);
+  assert.equal(local.http.host, '127.0.0.1');
+});
+
+test('an API key is refused without TLS; TLS files are checked at start and named', () => {
+  assert.deepEqual(
+    problemsOf(() =>
+      loadConfig({
+        role: 'worker',
+        env: { ...workerKeys, TEMPORAL_API_KEY: 'planted-api-key', TEMPORAL_TLS: 'false' },
+      }),
+    ),
+    ['TEMPORAL_API_KEY is set but TEMPORAL_TLS is false: the key would cross the network in plaintext'],
+  );
+  const missing = path.join(dir, 'no-such-cert.pem');
+  const problems = problemsOf(() =>
+    loadConfig({
+      role: 'poller',
+      env: {
+        ...base,
+        TEMPORAL_TLS_CLIENT_CERT_PATH: missing,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: dir,
+        TEMPORAL_TLS_SERVER_CA_CERT_PATH: '/dev/zero',
+      },
+    }),
+  );
+  assert.deepEqual(problems, [
+    `TEMPORAL_TLS_CLIENT_CERT_PATH cannot read ${missing}: ENOENT`,
+    `TEMPORAL_TLS_CLIENT_KEY_PATH ${dir} is not a regular file`,
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH /dev/zero is not a regular file',
+  ]);
+});
+
+test('a config file must be a regular file of at most 1 MiB', () => {
+  const zero = problemsOf(() => loadConfig({ role: 'worker', file: '/dev/zero', env: workerKeys }));
+  assert.deepEqual(zero, ['VODFLOW_CONFIG_FILE /dev/zero is not a regular file']);
+  const big = path.join(dir, 'big.json');
+  writeFileSync(big, `{"VODFLOW_TASK_QUEUE": "${'x'.repeat(1024 * 1024)}"}`);
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'worker', file: big, env: workerKeys })),
+    [`VODFLOW_CONFIG_FILE ${big} is larger than 1048576 bytes`],
+  );
+  const fifo = path.join(dir, 'fifo.json');
+  execFileSync('mkfifo', [fifo]);
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'worker', file: fifo, env: workerKeys })),
+    [`VODFLOW_CONFIG_FILE ${fifo} is not a regular file`],
+  );
 });

@@ -24,6 +24,12 @@ test('callback endpoints compare with a trailing slash', () => {
     callbackEndpoint('http://1.mns.cn-shanghai.aliyuncs.com/'),
     'http://1.mns.cn-shanghai.aliyuncs.com/',
   );
+  // vodflow reads over https; VOD's callback keeps its documented http:// form.
+  assert.equal(
+    callbackEndpoint('https://1.mns.cn-shanghai.aliyuncs.com'),
+    'http://1.mns.cn-shanghai.aliyuncs.com/',
+  );
+  assert.equal(callbackEndpoint('https://127.0.0.1:9100'), 'https://127.0.0.1:9100/');
 });
 
 test('doctor names internal, malformed and cross-region MNS endpoints', () => {

@@ -88,8 +88,11 @@ test('the gateway checks keys, timestamps, nonces, methods and versions', () => 
   const missing = gatewayAt(vectorTime).handle('GET', { ...signed, Action: '' });
   assert.deepEqual([missing.status, missing.body.Code], [400, 'MissingParameter']);
 
-  const unknownAction = gatewayAt(vectorTime).handle('GET', sign({ ...vectorParams, Action: 'NoSuchThing' }));
-  assert.deepEqual([unknownAction.status, unknownAction.body.Code], [404, 'InvalidApi.NotFound']);
+  // Names an object inherits are no actions either (Action=constructor once answered 200).
+  for (const name of ['NoSuchThing', 'constructor', '__proto__', 'toString', 'hasOwnProperty']) {
+    const unknownAction = gatewayAt(vectorTime).handle('GET', sign({ ...vectorParams, Action: name }));
+    assert.deepEqual([unknownAction.status, unknownAction.body.Code], [404, 'InvalidAction.NotFound'], name);
+  }
 
   const version = gatewayAt(vectorTime).handle('GET', sign({ ...vectorParams, Version: '2014-01-01' }));
   assert.equal(version.body.Code, 'NoSuchVersion');

@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import { ApplicationFailure, ApplicationFailureCategory } from '@temporalio/common';
 import { classifyVodError, definedParams, vodEndpoint } from '../../../src/activities/vodApi';
 import { vodFailure } from '../../../src/activities/vodFailure';
-import { retryableStatus, webhookSignature } from '../../../src/activities/webhook';
 import { playInfoNotReadyCodes } from '../../../src/activities/playInfo';
 
 function popCoreError(code: string, message = 'msg') {
@@ -69,23 +68,4 @@ test('endpoints: regional by default, an override wins, junk regions are refused
   assert.equal(vodEndpoint('cn-shanghai'), 'https://vod.cn-shanghai.aliyuncs.com');
   assert.equal(vodEndpoint('cn-shanghai', 'http://127.0.0.1:9/'), 'http://127.0.0.1:9');
   assert.throws(() => vodEndpoint('evil.com/x'));
-});
-
-test('webhook: HMAC-SHA256 hex signature and retryable statuses', () => {
-  // RFC 4231 test case 2.
-  assert.equal(
-    webhookSignature('Jefe', 'what do ya want for nothing?'),
-    'sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843',
-  );
-  assert.deepEqual([400, 401, 404, 408, 409, 422, 429, 500, 503].map(retryableStatus), [
-    false,
-    false,
-    false,
-    true,
-    true,
-    false,
-    true,
-    true,
-    true,
-  ]);
 });

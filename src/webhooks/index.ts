@@ -1,0 +1,16 @@
+export {
+  generateSecretHint,
+  maxSecretBytes,
+  minSecretBytes,
+  parseWebhookSecrets,
+  whsecPrefix,
+  type SecretsResult,
+} from './secrets';
+export {
+  signPublication,
+  verifyPublication,
+  webhookIdHeader,
+  webhookSignatureHeader,
+  webhookTimestampHeader,
+  type Verification,
+} from './signature';
