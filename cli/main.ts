@@ -9,6 +9,7 @@ type Register = (program: Command) => void;
  * and unknown commands load them all, so `--help` lists everything.
  */
 const commands: Record<string, () => Promise<Register>> = {
+  backfill: async () => (await import('./commands/backfill')).registerBackfillCommand,
   decode: async () => (await import('./commands/decode')).registerDecodeCommand,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   dev: async () => (await import('./commands/dev')).registerDevCommand,

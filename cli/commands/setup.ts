@@ -1,21 +1,30 @@
 import type { Command } from 'commander';
-import { setupRegion } from '../../src/operations/setup';
+import { describeError } from '../../src/operations/accountPorts';
+import { ensureBackfillSchedule, removeBackfillSchedule } from '../../src/operations/backfillSchedule';
+import { defaultAppId } from '../../src/operations/requirements';
+import { setupRegion, type SetupAction } from '../../src/operations/setup';
+import { connectTemporal } from '../../src/process/temporalConnection';
 import { formatTable } from '../progress';
 import { accountClients, setupTarget } from './accountClients';
 import { configOrExit } from './lifecycle';
 
+/** Exit codes: 0 done · 1 a step failed (what was done before it is printed) · 2 bad flags or settings. */
 export function registerSetupCommand(program: Command): void {
   program
     .command('setup')
     .description(
-      "Point each region's VOD callback at its queue and create the queue and dead-letter queue (idempotent).",
+      "Point each region's VOD callback at its queue, create the queue and dead-letter queue, and schedule the backfill sweep (idempotent).",
     )
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .option(
       '--mns-dead-letter-after <receives>',
       "also set MNS's native dead-letter policy: a message received this many times moves to <queue>-mns-dlq (must exceed VODFLOW_MAX_DEQUEUE_COUNT)",
     )
-    .action(async (opts: { config?: string; mnsDeadLetterAfter?: string }) => {
+    .option(
+      '--no-backfill-schedule',
+      'no scheduled backfill sweep (one an earlier setup created is removed); `vodflow backfill` still works by hand',
+    )
+    .action(async (opts: { config?: string; mnsDeadLetterAfter?: string; backfillSchedule: boolean }) => {
       const config = configOrExit('setup', opts.config);
       let mnsDeadLetterAfter: number | undefined;
       if (opts.mnsDeadLetterAfter !== undefined) {
@@ -29,13 +38,42 @@ export function registerSetupCommand(program: Command): void {
         }
         mnsDeadLetterAfter = n;
       }
-      const rows: string[][] = [['item', 'outcome', 'detail']];
+      const actions: SetupAction[] = [];
       for (const spec of config.queues) {
-        const actions = await setupRegion(setupTarget(spec), accountClients(config, spec), {
-          ...(mnsDeadLetterAfter !== undefined ? { mnsDeadLetterAfter } : {}),
-        });
-        rows.push(...actions.map((a) => [a.subject, a.outcome, a.detail]));
+        actions.push(
+          ...(await setupRegion(setupTarget(spec), accountClients(config, spec), {
+            ...(mnsDeadLetterAfter !== undefined ? { mnsDeadLetterAfter } : {}),
+          })),
+        );
       }
-      console.log(formatTable(rows));
+      let failure: string | undefined;
+      try {
+        const temporal = await connectTemporal(config.temporal);
+        try {
+          actions.push(
+            opts.backfillSchedule
+              ? await ensureBackfillSchedule(temporal.client, {
+                  taskQueue: config.temporal.taskQueue,
+                  regions: [...new Set(config.queues.map((q) => q.region))],
+                  intervalMs: config.backfill.intervalMs,
+                  windowMs: config.backfill.windowMs,
+                  delayMs: config.backfill.delayMs,
+                  appId: defaultAppId,
+                })
+              : await removeBackfillSchedule(temporal.client, config.temporal.taskQueue),
+          );
+        } finally {
+          await temporal.close();
+        }
+      } catch (err) {
+        failure = `the backfill schedule on Temporal ${config.temporal.address}: ${describeError(err)} (run setup again once Temporal answers, or pass --no-backfill-schedule)`;
+      }
+      console.log(
+        formatTable([['item', 'outcome', 'detail'], ...actions.map((a) => [a.subject, a.outcome, a.detail])]),
+      );
+      if (failure !== undefined) {
+        console.error(`vodflow setup: ${failure}`);
+        process.exitCode = 1;
+      }
     });
 }

@@ -4,6 +4,7 @@ export {
   secretSettingNames,
   settingNames,
   type AlibabaCredentials,
+  type BackfillSettings,
   type PollerTuning,
   type Role,
   type TemporalTlsSettings,

@@ -45,6 +45,40 @@ const booleanSetting = z
 
 const nonEmpty = z.string().trim().min(1, { error: 'is set but empty' });
 
+const durationUnits = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** `90s`, `15m`, `1h`, `2d` (or a whole number of milliseconds in a config file) → milliseconds. */
+const durationSetting = (min: number, max: number, fallbackMs: number) =>
+  z
+    .union(
+      [
+        z.number().int(),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,9}(ms|s|m|h|d)$/)
+          .transform((v) => {
+            const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+            return Number(n) * durationUnits[unit as keyof typeof durationUnits];
+          }),
+      ],
+      { error: 'must be a duration such as 90s, 15m, 1h or 2d' },
+    )
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${formatDuration(min)}` })
+        .max(max, { error: `must be at most ${formatDuration(max)}` }),
+    )
+    .default(fallbackMs);
+
+function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= durationUnits[unit] && ms % durationUnits[unit] === 0)
+      return `${ms / durationUnits[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
 const queueObject = z.strictObject({
   region: nonEmpty,
   url: nonEmpty,
@@ -116,6 +150,15 @@ export const settingsSchema = z.object({
   VODFLOW_STEPS_MODULE: nonEmpty.optional(),
   VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+
+  // The backfill sweep (docs/PRODUCTION.md, "Operating vodflow"): how often the schedule runs,
+  // how far back each run looks, how old a video must be before it counts as missed, and the
+  // VOD listing calls' rate (GetVideoList allows about 50 per second per account).
+  VODFLOW_BACKFILL_INTERVAL: durationSetting(60_000, 7 * 86_400_000, 3_600_000),
+  VODFLOW_BACKFILL_WINDOW: durationSetting(60_000, 30 * 86_400_000, 24 * 3_600_000),
+  VODFLOW_BACKFILL_DELAY: durationSetting(0, 86_400_000, 15 * 60_000),
+  VODFLOW_BACKFILL_RPS: intSetting(1, 50, 20),
+  VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS: intSetting(0, 3_600, 30),
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
@@ -171,6 +214,18 @@ export interface PollerTuning {
   mnsTimeoutMs: number;
   deleteLingerMs: number;
   shutdownTimeoutMs: number;
+  /** How often the poller samples its queues' depth and oldest message (0: never). */
+  queueGaugeIntervalSeconds: number;
+}
+
+/** The backfill sweep's schedule and pace. */
+export interface BackfillSettings {
+  intervalMs: number;
+  windowMs: number;
+  /** A sweep looks only at videos created at least this long ago: younger ones may still get their events. */
+  delayMs: number;
+  /** VOD listing calls per second. */
+  rps: number;
 }
 
 export interface VodflowConfig {
@@ -207,6 +262,7 @@ export interface VodflowConfig {
   };
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
+  backfill: BackfillSettings;
 }
 
 /**
@@ -264,6 +320,12 @@ export function buildConfig(
     issue(
       'VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS',
       `must be less than VODFLOW_VISIBILITY_TIMEOUT_SECONDS (${s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS})`,
+    );
+  }
+  if (s.VODFLOW_BACKFILL_WINDOW < s.VODFLOW_BACKFILL_INTERVAL) {
+    issue(
+      'VODFLOW_BACKFILL_WINDOW',
+      'must be at least VODFLOW_BACKFILL_INTERVAL, or videos created between two sweeps are never looked at',
     );
   }
   if ((s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (s.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
@@ -329,6 +391,7 @@ export function buildConfig(
       mnsTimeoutMs: s.VODFLOW_MNS_TIMEOUT_MS,
       deleteLingerMs: s.VODFLOW_DELETE_LINGER_MS,
       shutdownTimeoutMs: s.VODFLOW_SHUTDOWN_TIMEOUT_MS,
+      queueGaugeIntervalSeconds: s.VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS,
     },
     http: { host: s.VODFLOW_HTTP_HOST, port: s.VODFLOW_HTTP_PORT },
     logLevel: s.VODFLOW_LOG_LEVEL,
@@ -344,6 +407,12 @@ export function buildConfig(
       ...moduleSetting('VODFLOW_ACTIVITIES_MODULE', 'activitiesModule', s.VODFLOW_ACTIVITIES_MODULE, issue),
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
+    backfill: {
+      intervalMs: s.VODFLOW_BACKFILL_INTERVAL,
+      windowMs: s.VODFLOW_BACKFILL_WINDOW,
+      delayMs: s.VODFLOW_BACKFILL_DELAY,
+      rps: s.VODFLOW_BACKFILL_RPS,
+    },
   };
 }
 

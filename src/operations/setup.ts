@@ -11,7 +11,11 @@ export interface RegionSetupTarget {
   appId?: string;
 }
 
-export type SetupAction = { subject: string; outcome: 'created' | 'updated' | 'unchanged'; detail: string };
+export type SetupAction = {
+  subject: string;
+  outcome: 'created' | 'updated' | 'unchanged' | 'removed';
+  detail: string;
+};
 
 export interface SetupClients {
   vod: VodRpc;

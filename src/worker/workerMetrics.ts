@@ -11,6 +11,8 @@ export interface WorkerMetrics {
   activityExecutions: Counter<'activity' | 'outcome' | 'error_type'>;
   activityDuration: Histogram<'activity'>;
   pipelinesFinished: Counter<'status'>;
+  /** outcome: started | restarted | running | finished | other_app | failed */
+  backfillVideos: Counter<'outcome'>;
 }
 
 /** From a local VOD emulator call (a few ms) to an attempt at the longest activity timeout (1 min). */
@@ -43,6 +45,12 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'vodflow_pipelines_finished_total',
       help: 'videoPipeline runs that returned a result, by its status (continue-as-new is not an end).',
       labelNames: ['status'],
+      registers: [registry],
+    }),
+    backfillVideos: new Counter({
+      name: 'vodflow_backfill_videos_total',
+      help: 'Videos the scheduled backfill sweep looked at, by outcome; started/restarted mean events never reached vodflow.',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

@@ -48,6 +48,7 @@ export const apiErrors = {
   noSuchVersion: () => new ApiError('NoSuchVersion', 400, 'Specified api version is not valid.'),
   throttling: () => new ApiError('Throttling', 400, 'Request was denied due to request throttling.'),
   throttlingApi: () => new ApiError('Throttling.Api', 400, 'Request was denied due to api flow control.'),
+  throttlingUser: () => new ApiError('Throttling.User', 400, 'Request was denied due to user flow control.'),
   internalError: () =>
     new ApiError('InternalError', 500, 'The request processing has failed due to some unknown error.'),
   videoNotFound: () => new ApiError('InvalidVideo.NotFound', 404, 'The video does not exist.'),
