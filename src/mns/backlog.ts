@@ -2,9 +2,7 @@ import { classifyMnsError } from './client';
 
 /** The two MNS calls a backlog reading needs; the real client (src/mns/client) has both. */
 export interface BacklogReader {
-  getQueueAttributes(
-    queueName: string,
-  ): Promise<{
+  getQueueAttributes(queueName: string): Promise<{
     body?: {
       ActiveMessages?: string | number;
       InactiveMessages?: string | number;

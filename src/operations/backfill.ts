@@ -215,7 +215,11 @@ interface GetVideoListResponse {
 export function vodVideoLister(
   api: VodApi,
   limiter: RateLimiter,
-  options: { clock?: Clock; onRetry?: (err: VodApiError, delayMs: number) => void } = {},
+  options: {
+    clock?: Clock;
+    policy?: RetryPolicy;
+    onRetry?: (err: VodApiError, delayMs: number) => void;
+  } = {},
 ): VideoLister {
   return {
     async page(region, window, pageNo, pageSize) {
