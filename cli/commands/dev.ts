@@ -9,6 +9,13 @@ import {
   type LocalStackPorts,
 } from '../../harness/stack/localStack';
 import { repoRoot } from '../../harness/stack/paths';
+import {
+  defaultPrometheusPort,
+  startLocalPrometheus,
+  type LocalPrometheus,
+} from '../../harness/stack/prometheus';
+import { ensureBackfillSchedule } from '../../src/operations/backfillSchedule';
+import { defaultAppId } from '../../src/operations/requirements';
 import { stopOnSignals } from './lifecycle';
 
 export interface StackCliOptions {
@@ -78,6 +85,9 @@ export function describeStack(stack: LocalStack): string {
   ].join('\n');
 }
 
+/** The local stack's backfill schedule: every minute over the last hour, no delay. */
+export const localBackfill = { intervalMs: 60_000, windowMs: 3_600_000, delayMs: 0 };
+
 export function registerDevCommand(program: Command): void {
   withStackOptions(
     program
@@ -87,8 +97,19 @@ export function registerDevCommand(program: Command): void {
         '--data-dir <dir>',
         'where Temporal and the MNS emulator keep their data',
         path.join(repoRoot, '.vodflow', 'dev'),
+      )
+      .option(
+        '--prometheus [port]',
+        `also run Prometheus (Debian's package) scraping the stack with vodflow's alert rules (port ${defaultPrometheusPort})`,
       ),
-  ).action(async (opts: StackCliOptions & { dataDir: string }) => {
+  ).action(async (opts: StackCliOptions & { dataDir: string; prometheus?: string | boolean }) => {
+    let prometheusPort: number | null = null;
+    if (opts.prometheus !== undefined && opts.prometheus !== false) {
+      prometheusPort = opts.prometheus === true ? defaultPrometheusPort : Number(opts.prometheus);
+      if (!Number.isInteger(prometheusPort) || prometheusPort < 1 || prometheusPort > 65_535) {
+        throw new Error(`--prometheus must be a port number, got ${String(opts.prometheus)}`);
+      }
+    }
     const logger = createLogger('vodflow-dev', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
     const stack = await startLocalStack({
       dataDir: path.resolve(opts.dataDir),
@@ -98,8 +119,46 @@ export function registerDevCommand(program: Command): void {
       ...(process.env.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: process.env.VODFLOW_WEBHOOK_SECRET } : {}),
       logger,
     });
-    console.log(`vodflow dev stack is up.\n${describeStack(stack)}\n`);
+    let prometheus: LocalPrometheus | null = null;
+    try {
+      // As `setup` does in production, at a pace that shows within a minute: every minute, the last hour.
+      const { client } = await stack.stack.temporalClient();
+      const schedule = await ensureBackfillSchedule(client, {
+        taskQueue: stack.config.temporal.taskQueue,
+        regions: [stack.stack.region],
+        ...localBackfill,
+        appId: defaultAppId,
+      });
+      if (prometheusPort !== null) {
+        prometheus = await startLocalPrometheus({
+          dataDir: path.resolve(opts.dataDir),
+          port: prometheusPort,
+          targets: [new URL(stack.metricsUrl).host],
+        }).catch((err: unknown) => {
+          throw new Error(
+            `Prometheus did not start (${err instanceof Error ? err.message : String(err)}); install it with scripts/install-prometheus or apt-get install prometheus`,
+          );
+        });
+      }
+      console.log(`vodflow dev stack is up.\n${describeStack(stack)}`);
+      console.log(`Backfill sweep    ${schedule.subject}: ${schedule.detail}`);
+      if (prometheus)
+        console.log(
+          `Prometheus        ${prometheus.url}/alerts  (vodflow's alert rules, scraping every 5 s)`,
+        );
+      console.log('');
+    } catch (err) {
+      await prometheus?.process.stop();
+      await stack.stop();
+      throw err;
+    }
     console.log('Upload simulated videos with: bin/vodflow simulate --videos 10   (Ctrl-C stops everything)');
-    stopOnSignals(logger, () => stack.stop());
+    console.log(
+      'Videos whose events never arrive: bin/vodflow simulate --videos 5 --no-events   (the sweep finds them)',
+    );
+    stopOnSignals(logger, async () => {
+      await prometheus?.process.stop();
+      await stack.stop();
+    });
   });
 }

@@ -30,20 +30,27 @@ function sweepInput(spec: BackfillScheduleSpec): BackfillSweepInput {
   };
 }
 
-function formatMs(ms: number): string {
+/** `24h15m`, `1h`, `90s`: whole units, largest first (hours rather than days, as the settings read). */
+export function formatMs(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let text = '';
   for (const [unit, size] of [
-    ['d', 86_400_000],
     ['h', 3_600_000],
     ['m', 60_000],
     ['s', 1_000],
   ] as const) {
-    if (ms >= size && ms % size === 0) return `${ms / size}${unit}`;
+    if (rest >= size) {
+      text += `${Math.floor(rest / size)}${unit}`;
+      rest %= size;
+    }
   }
-  return `${ms}ms`;
+  return rest > 0 ? `${text}${rest}ms` : text;
 }
 
 function describeSpec(spec: BackfillScheduleSpec): string {
-  return `every ${formatMs(spec.intervalMs)}, videos created ${formatMs(spec.windowMs + spec.delayMs)} to ${formatMs(spec.delayMs)} ago, regions ${[...spec.regions].sort().join(',')}`;
+  const until = spec.delayMs === 0 ? 'now' : `${formatMs(spec.delayMs)} ago`;
+  return `every ${formatMs(spec.intervalMs)}, videos from ${formatMs(spec.windowMs + spec.delayMs)} ago to ${until}, regions ${[...spec.regions].sort().join(',')}`;
 }
 
 /** Whether a schedule's definition is the one the settings ask for. */

@@ -1,7 +1,13 @@
 import type { QueueSpec } from '../config/queueSpec';
 import type { QueueMessage } from './queueTransport';
 
-export type DeadLetterReason = 'invalid_body' | 'too_many_receives' | 'no_media_id' | 'temporal_rejected';
+export const deadLetterReasons = [
+  'invalid_body',
+  'too_many_receives',
+  'no_media_id',
+  'temporal_rejected',
+] as const;
+export type DeadLetterReason = (typeof deadLetterReasons)[number];
 
 /**
  * What lands in the dead-letter queue: a JSON document with the reason, the original body

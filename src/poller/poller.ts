@@ -12,6 +12,7 @@ import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
 import { createMnsQueue } from './mnsQueue';
 import { createQueueGauges } from './queueGauges';
+import { deadLetterReasons } from './deadLetter';
 import { QueueConsumer } from './queueConsumer';
 import type { QueueTransport } from './queueTransport';
 import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
@@ -124,6 +125,13 @@ export function createPoller(options: PollerOptions): Poller {
     return { ready: true };
   };
   metrics.reportReadiness(() => readiness().ready);
+  // Every series exists from the start at 0: Prometheus' increase() cannot see a counter's
+  // first step when the series is born at 1, and the dead-letter alert must see the first one.
+  for (const spec of config.queues) {
+    for (const reason of deadLetterReasons) {
+      metrics.deadLettered.inc({ queue: spec.queue, region: spec.region, reason }, 0);
+    }
+  }
 
   return {
     metrics,

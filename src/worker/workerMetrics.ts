@@ -26,7 +26,7 @@ const activityBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}): WorkerMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vodflow_' });
-  return {
+  const metrics: WorkerMetrics = {
     registry,
     activityExecutions: new Counter({
       name: 'vodflow_worker_activity_executions_total',
@@ -54,4 +54,18 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}):
       registers: [registry],
     }),
   };
+  // Series born at 0, so Prometheus' increase() sees the first stalled video or missed event.
+  for (const status of pipelineStatuses) metrics.pipelinesFinished.inc({ status }, 0);
+  for (const outcome of backfillOutcomeLabels) metrics.backfillVideos.inc({ outcome }, 0);
+  return metrics;
 }
+
+const pipelineStatuses = ['completed', 'failed', 'rejected', 'stalled', 'deleted'] as const;
+export const backfillOutcomeLabels = [
+  'started',
+  'restarted',
+  'running',
+  'finished',
+  'other_app',
+  'failed',
+] as const;
