@@ -103,7 +103,7 @@ export function registerBackfillCommand(program: Command): void {
     .option('--app-id <id>', "the VOD app whose videos vodflow handles (setup's callback)", defaultAppId)
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (flags: BackfillFlags) => {
-      const config = configOrExit('setup', flags.config);
+      const config = configOrExit('backfill', flags.config);
       let sinceMs: number;
       let untilMs: number;
       let rps = config.backfill.rps;

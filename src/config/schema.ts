@@ -266,10 +266,10 @@ export interface VodflowConfig {
 }
 
 /**
- * Which process reads the config: setup and doctor need queues and credentials like the poller;
+ * Which process reads the config: setup, doctor and backfill need queues and credentials like the poller;
  * operator commands (review, status, …) only talk to Temporal.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'operator';
+export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'backfill' | 'operator';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(

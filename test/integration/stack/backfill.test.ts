@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
@@ -8,6 +12,7 @@ import { createVodApi } from '../../../src/activities/vodApi';
 import { createLogger } from '../../../src/observability/logger';
 import { freePort } from '../../../harness/stack/freePort';
 import { waitForSettlement } from '../../../harness/stack/settlement';
+import { repoRoot, temporalCli } from '../../../harness/stack/paths';
 import { startStack } from '../../../harness/stack/stack';
 import { videoWorkflowId } from '../../../src/shared/definitions';
 import {
@@ -205,13 +210,43 @@ async function sweepResult(): Promise<BackfillSweepResult> {
     for await (const execution of client.workflow.list({
       query: `WorkflowType = '${backfillSweepWorkflowType}'`,
     })) {
-      return (await client.workflow
+      const result = (await client.workflow
         .getHandle(execution.workflowId, execution.runId)
         .result()) as BackfillSweepResult;
+      await recordSweepHistory(execution.workflowId, execution.runId);
+      return result;
     }
     if (Date.now() > deadline) assert.fail('the triggered sweep never showed up');
     await sleep(250);
   }
+}
+
+/** With VODFLOW_RECORD_HISTORIES=1 the sweep's history joins those replay.test.ts replays. */
+async function recordSweepHistory(workflowId: string, runId: string): Promise<void> {
+  if (process.env.VODFLOW_RECORD_HISTORIES !== '1') return;
+  const { address, namespace } = stack.temporal;
+  const { stdout } = await promisify(execFile)(
+    temporalCli().path,
+    [
+      'workflow',
+      'show',
+      '--address',
+      address,
+      '--namespace',
+      namespace,
+      '--workflow-id',
+      workflowId,
+      '--run-id',
+      runId,
+      '--output',
+      'json',
+    ],
+    { timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+  );
+  await writeFile(
+    path.join(repoRoot, 'test', 'fixtures', 'histories', 'backfill-sweep.json'),
+    `${JSON.stringify({ workflowId, history: JSON.parse(stdout) as unknown })}\n`,
+  );
 }
 
 test('doctor reports the schedule, the dead-letter backlog and no stalled or failed video', async () => {

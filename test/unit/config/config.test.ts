@@ -411,3 +411,48 @@ test('a config file must be a regular file of at most 1 MiB', () => {
     [`VODFLOW_CONFIG_FILE ${fifo} is not a regular file`],
   );
 });
+
+test('backfill settings: durations with a unit, a window no shorter than the interval', () => {
+  const base = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+  };
+  assert.deepEqual(loadConfig({ role: 'worker', env: base }).backfill, {
+    intervalMs: 3_600_000,
+    windowMs: 86_400_000,
+    delayMs: 900_000,
+    rps: 20,
+  });
+  const set = loadConfig({
+    role: 'worker',
+    env: {
+      ...base,
+      VODFLOW_BACKFILL_INTERVAL: '90s',
+      VODFLOW_BACKFILL_WINDOW: '2d',
+      VODFLOW_BACKFILL_DELAY: '0s',
+    },
+  }).backfill;
+  assert.deepEqual([set.intervalMs, set.windowMs, set.delayMs], [90_000, 172_800_000, 0]);
+  assert.throws(
+    () =>
+      loadConfig({
+        role: 'worker',
+        env: { ...base, VODFLOW_BACKFILL_INTERVAL: '1 hour', VODFLOW_BACKFILL_RPS: '80' },
+      }),
+    (err: Error) =>
+      /VODFLOW_BACKFILL_INTERVAL must be a duration such as 90s, 15m, 1h or 2d/.test(err.message) &&
+      /VODFLOW_BACKFILL_RPS must be at most 50/.test(err.message),
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        role: 'worker',
+        env: { ...base, VODFLOW_BACKFILL_INTERVAL: '2h', VODFLOW_BACKFILL_WINDOW: '1h' },
+      }),
+    /VODFLOW_BACKFILL_WINDOW must be at least VODFLOW_BACKFILL_INTERVAL/,
+  );
+  assert.throws(
+    () => loadConfig({ role: 'worker', env: { ...base, VODFLOW_BACKFILL_WINDOW: '30s' } }),
+    /VODFLOW_BACKFILL_WINDOW must be at least 1m/,
+  );
+});
