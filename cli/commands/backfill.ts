@@ -102,6 +102,11 @@ export function registerBackfillCommand(program: Command): void {
     .option('--json', 'print the report as JSON instead of a table')
     .option('--app-id <id>', "the VOD app whose videos vodflow handles (setup's callback)", defaultAppId)
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 every video listed and handled; 1 some lookup or start failed, or more than 5,000 videos\n' +
+        'were created within one second (only 5,000 can be listed); 2 bad flags or settings.',
+    )
     .action(async (flags: BackfillFlags) => {
       const config = configOrExit('backfill', flags.config);
       let sinceMs: number;
