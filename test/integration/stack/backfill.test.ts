@@ -13,6 +13,7 @@ import { createLogger } from '../../../src/observability/logger';
 import { freePort } from '../../../harness/stack/freePort';
 import { waitForSettlement } from '../../../harness/stack/settlement';
 import { repoRoot, temporalCli } from '../../../harness/stack/paths';
+import { startLocalPrometheus, type LocalPrometheus } from '../../../harness/stack/prometheus';
 import { startStack } from '../../../harness/stack/stack';
 import { videoWorkflowId } from '../../../src/shared/definitions';
 import {
@@ -62,12 +63,26 @@ const byCommand: string[] = [];
 const bySchedule: string[] = [];
 let byEvents: string | undefined;
 
+// The real Prometheus of `vodflow dev --prometheus`, with the rules, scraping this stack from the start.
+let prometheus: LocalPrometheus | null = null;
+let prometheusMissing: string | null = null;
+
 before(async () => {
   stack = await stackFor();
   client = (await stack.temporalClient()).client;
   env = { ...stack.settings() };
+  try {
+    prometheus = await startLocalPrometheus({
+      dataDir: stack.dataDir,
+      port: await freePort(),
+      targets: [new URL(stack.metricsUrl!).host],
+    });
+  } catch (err) {
+    prometheusMissing = `Prometheus did not start (${(err as Error).message}); scripts/test installs Debian's prometheus as root`;
+  }
 });
 after(async () => {
+  await prometheus?.process.stop();
   await stack?.stop();
 });
 
@@ -319,4 +334,36 @@ test('every metric the alert rules and the dashboard query is served by a runnin
   );
   const missing = queried.filter((name) => !served.has(exportedName(name, served)));
   assert.deepEqual(missing, [], `queried but not exported: ${missing.join(', ')}`);
+});
+
+test("a real Prometheus with vodflow's rules fires VodflowEventsMissed after the sweep found videos", async (t) => {
+  if (!prometheus) {
+    if (process.env.CI) assert.fail(prometheusMissing ?? 'no Prometheus');
+    t.skip(prometheusMissing ?? 'no Prometheus');
+    return;
+  }
+  assert.ok(bySchedule.length > 0, 'the sweep ran');
+  const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as {
+    data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> };
+  };
+  const loaded = rules.data.groups.flatMap((g) => g.rules);
+  assert.ok(loaded.length >= 10 && loaded.every((r) => r.health !== 'err'), JSON.stringify(loaded));
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const alerts = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as {
+      data: { alerts: Array<{ labels: { alertname: string }; state: string }> };
+    };
+    const firing = alerts.data.alerts.filter((a) => a.state === 'firing').map((a) => a.labels.alertname);
+    if (firing.includes('VodflowEventsMissed')) {
+      // A healthy stack fires nothing else.
+      assert.deepEqual(
+        firing.filter((name) => name !== 'VodflowEventsMissed' && name !== 'VodflowDeadLetterBacklog'),
+        [],
+      );
+      return;
+    }
+    if (Date.now() > deadline)
+      assert.fail(`VodflowEventsMissed did not fire; firing: ${firing.join(', ') || 'none'}`);
+    await sleep(1_000);
+  }
 });
