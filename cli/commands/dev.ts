@@ -8,10 +8,9 @@ import {
   type LocalStack,
   type LocalStackPorts,
 } from '../../harness/stack/localStack';
-import { repoRoot } from '../../harness/stack/paths';
-import { stopOnSignals } from './lifecycle';
+import { stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 
-export interface StackCliOptions {
+export interface StackCliOptions extends TeamStepFlags {
   temporalPort: string;
   uiPort: string;
   mnsPort: string;
@@ -21,9 +20,9 @@ export interface StackCliOptions {
   timeScale: string;
 }
 
-/** Port and timeline flags shared by `dev` and `demo`. */
+/** Port, timeline and team-step flags shared by `dev` and `demo`. */
 export function withStackOptions(command: Command): Command {
-  return command
+  return withTeamStepOptions(command)
     .option('--temporal-port <port>', 'Temporal gRPC port', String(defaultLocalPorts.temporal))
     .option('--ui-port <port>', 'Temporal Web UI port', String(defaultLocalPorts.ui))
     .option('--mns-port <port>', 'MNS emulator port', String(defaultLocalPorts.mns))
@@ -64,6 +63,14 @@ export function timeScale(value: string): number {
   return n;
 }
 
+/** The stack's worker with a team's steps (paths relative to the working directory). */
+export function teamStepOptions(flags: TeamStepFlags): { stepsModule?: string; activitiesModule?: string } {
+  return {
+    ...(flags.steps ? { stepsModule: path.resolve(flags.steps) } : {}),
+    ...(flags.activities ? { activitiesModule: path.resolve(flags.activities) } : {}),
+  };
+}
+
 /** Where to look, for a person at the terminal. */
 export function describeStack(stack: LocalStack): string {
   return [
@@ -73,9 +80,17 @@ export function describeStack(stack: LocalStack): string {
     `VOD emulator      ${stack.vod.endpoint}  (admin ${stack.vodAdminUrl})`,
     `Webhook           ${stack.webhookUrl}${stack.webhook ? '  (local receiver)' : ''}`,
     `Metrics           ${stack.metricsUrl}`,
+    `Worker            ${describeWorker(stack)}`,
     `Credentials       ${localCredentials.accessKeyId} / ${localCredentials.accessKeySecret}  (local only)`,
     `Setup             ${stack.setup.map((a) => `${a.subject}: ${a.outcome}`).join('; ')}`,
   ].join('\n');
+}
+
+function describeWorker(stack: LocalStack): string {
+  if (stack.stack.workers.length === 0)
+    return `none: run your own on task queue ${stack.config.temporal.taskQueue}`;
+  const steps = stack.config.worker.stepsModule;
+  return `task queue ${stack.config.temporal.taskQueue}${steps ? `, team steps ${steps}` : ', built-in steps'}`;
 }
 
 export function registerDevCommand(program: Command): void {
@@ -85,10 +100,11 @@ export function registerDevCommand(program: Command): void {
       .description('Run the whole local stack (Temporal, emulators, worker, poller) until Ctrl-C.')
       .option(
         '--data-dir <dir>',
-        'where Temporal and the MNS emulator keep their data',
-        path.join(repoRoot, '.vodflow', 'dev'),
-      ),
-  ).action(async (opts: StackCliOptions & { dataDir: string }) => {
+        'where Temporal and the MNS emulator keep their data (relative to the working directory)',
+        path.join('.vodflow', 'dev'),
+      )
+      .option('--no-worker', "run no worker: your own (vodflowPlugin) serves the stack's task queue"),
+  ).action(async (opts: StackCliOptions & { dataDir: string; worker: boolean }) => {
     const logger = createLogger('vodflow-dev', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
     const stack = await startLocalStack({
       dataDir: path.resolve(opts.dataDir),
@@ -96,6 +112,8 @@ export function registerDevCommand(program: Command): void {
       timeScale: timeScale(opts.timeScale),
       ...(process.env.VODFLOW_WEBHOOK_URL ? { webhookUrl: process.env.VODFLOW_WEBHOOK_URL } : {}),
       ...(process.env.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: process.env.VODFLOW_WEBHOOK_SECRET } : {}),
+      ...teamStepOptions(opts),
+      worker: opts.worker,
       logger,
     });
     console.log(`vodflow dev stack is up.\n${describeStack(stack)}\n`);

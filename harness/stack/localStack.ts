@@ -59,6 +59,11 @@ export interface LocalStackOptions {
   logger: Logger;
   /** Tests trade durability for speed. */
   temporalSynchronous?: 'OFF' | 'NORMAL';
+  /** A team's step and activity modules for the stack's worker (`--steps`, `--activities`). */
+  stepsModule?: string;
+  activitiesModule?: string;
+  /** false: no worker in the stack; the team runs its own (vodflowPlugin) on the same task queue. */
+  worker?: boolean;
 }
 
 export interface LocalStack {
@@ -113,9 +118,13 @@ export function localStackSpec(options: LocalStackOptions): LocalStackSpec {
     webhook: options.webhookUrl
       ? { mode: 'external', url: options.webhookUrl, secret: webhookSecret }
       : { mode: 'receiver', port: ports.webhook, secret: webhookSecret },
-    worker: { mode: 'in-process' },
+    ...(options.worker === false ? {} : { worker: { mode: 'in-process' as const } }),
     poller: { mode: 'in-process' },
-    settings: { VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions ?? localPipelineOptions) },
+    settings: {
+      VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions ?? localPipelineOptions),
+      ...(options.stepsModule ? { VODFLOW_STEPS_MODULE: options.stepsModule } : {}),
+      ...(options.activitiesModule ? { VODFLOW_ACTIVITIES_MODULE: options.activitiesModule } : {}),
+    },
     metricsPort: ports.metrics,
   };
 }
