@@ -1,15 +1,7 @@
 import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
-import { createLogger } from '../../src/observability/logger';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import {
-  configOrExit,
-  stopOnSignals,
-  teamStepSettings,
-  warnInsecureEndpoints,
-  withTeamStepOptions,
-  type TeamStepFlags,
-} from './lifecycle';
+import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 import { startPollerProcess } from '../../src/process/pollerProcess';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 
@@ -18,9 +10,7 @@ export function registerRunCommand(program: Command): void {
     .description('Run the worker and the poller in one process.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string } & TeamStepFlags) => {
-      const config = configOrExit('run', opts.config, teamStepSettings(opts));
-      const logger = createLogger('vodflow', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+      const { config, logger } = productionProcess('run', opts, 'vodflow');
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
       const worker = await startWorkerProcess(
         config,
