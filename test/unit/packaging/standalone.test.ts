@@ -100,7 +100,7 @@ test('no file cites reference notes from outside the repository', () => {
 test('no file names an absolute path of one machine', () => {
   const userFolders = ['work', 'home', 'Users', 'root'].join('|');
   const found = [
-    // Not after a word, a dot, a slash or "~": https://host/home/… and ~/work/… are not absolute paths.
+    // Not after a word, a dot, a slash or "~": paths inside URLs and under ~ are not absolute paths.
     ...findings(new RegExp('(?<![\\w.~/-])/(?:' + userFolders + ')/[\\w.-]', 'g'), 'absolute machine path'),
     ...findings(new RegExp('\\b[A-Za-z]:\\\\' + 'Users' + '\\\\', 'g'), 'absolute machine path'),
   ];
