@@ -18,7 +18,7 @@ export interface ActivityDeps {
 
 /**
  * The worker's activities, bound to their dependencies. A new downstream step adds one
- * function here and one entry in src/workflows/steps.ts (docs/EXTENDING.md).
+ * function here and one step in src/workflows/builtinSteps.ts (docs/EXTENDING.md).
  */
 export function createActivities(deps: ActivityDeps) {
   const vod = createVodApi(deps.vod);

@@ -119,7 +119,7 @@ export const settingsSchema = z.object({
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
-/** The pipeline options a deployment may set (src/workflows/pipelineOptions.ts); sent with each start. */
+/** The pipeline options a deployment may set (src/shared/pipelineOptions.ts); sent with each start. */
 const pipelineOptionsSchema = z.strictObject({
   requiredStages: z.array(z.enum(stageNames)).min(1).optional(),
   overdueAfterMs: z

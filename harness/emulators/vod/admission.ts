@@ -2,7 +2,7 @@ import { apiErrors } from './errors';
 import type { ApiKnobs } from './knobs';
 import type { Random } from '../../random';
 
-/** Documented per-account QPS limits (vod-events.md §8); undocumented ones are not enforced. */
+/** Documented per-account QPS limits (docs/VOD-API.md, "QPS limits"); undocumented ones are not enforced. */
 export const documentedQps: Record<string, number> = {
   GetPlayInfo: 360,
   GetVideoInfo: 100,

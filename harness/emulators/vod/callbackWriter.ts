@@ -88,7 +88,7 @@ export function createCallbackWriter(options: {
       } catch (err) {
         throw new DeliveryError(`HTTP callback to ${url} failed: ${(err as Error).message}`, 'network');
       }
-      // Only 200 counts; redirects are failures (§4).
+      // Only 200 counts; redirects are failures (docs/VOD-API.md, "Callbacks").
       if (status !== 200) throw new DeliveryError(`HTTP callback to ${url} answered ${status}`, 'status');
     },
     close() {
