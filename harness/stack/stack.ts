@@ -373,9 +373,6 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
       ...(mns ? { VODFLOW_QUEUES: `${region}=${mns.endpoint}/${queue}` } : {}),
       ...(vod ? { VODFLOW_VOD_ENDPOINT: vod.endpoint } : {}),
       ...(webhook ? { VODFLOW_WEBHOOK_URL: webhook.url, VODFLOW_WEBHOOK_SECRET: webhook.secret } : {}),
-      ...(callback
-        ? { VODFLOW_CALLBACK_URL: callback.url, VODFLOW_CALLBACK_AUTH_KEY: callback.authKey }
-        : {}),
       VODFLOW_HTTP_HOST: '127.0.0.1',
       VODFLOW_HTTP_PORT: String(spec.metricsPort ?? 0),
       VODFLOW_LOG_LEVEL: logger.level,
@@ -469,7 +466,13 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
     let ingress: IngressPart | null = null;
     const ingressMetrics = createIngressMetrics({ defaultMetrics: false });
     if (spec.ingress && callback && ingressPort !== null) {
-      const ingressSettings = { ...spec.ingress.settings, VODFLOW_INGRESS_PORT: String(ingressPort) };
+      // The AuthKey goes to the ingress alone, as a deployment would keep it.
+      const ingressSettings = {
+        VODFLOW_CALLBACK_URL: callback.url,
+        VODFLOW_CALLBACK_AUTH_KEY: callback.authKey,
+        ...spec.ingress.settings,
+        VODFLOW_INGRESS_PORT: String(ingressPort),
+      };
       const handle =
         spec.ingress.mode === 'child'
           ? await childPart('ingress', 'ingress', ingressSettings)
