@@ -11,6 +11,7 @@ import { waitForSettlement, type SettledVideo } from '../../harness/stack/settle
 import { formatTable, progressReporter } from '../progress';
 import { untilStopSignal } from './lifecycle';
 import {
+  callbackOptions,
   describeStack,
   stackPorts,
   teamStepOptions,
@@ -41,6 +42,7 @@ export function registerDemoCommand(program: Command): void {
       dataDir,
       ports: await availablePorts(stackPorts(opts)),
       timeScale: timeScale(opts.timeScale),
+      ...callbackOptions(opts),
       ...(process.env.VODFLOW_WEBHOOK_URL ? { webhookUrl: process.env.VODFLOW_WEBHOOK_URL } : {}),
       ...(process.env.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: process.env.VODFLOW_WEBHOOK_SECRET } : {}),
       ...teamStepOptions(opts),

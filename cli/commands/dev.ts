@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { createLogger } from '../../src/observability/logger';
 import {
   defaultLocalPorts,
+  localCallbackAuthKey,
   localCredentials,
   startLocalStack,
   type LocalStack,
@@ -17,6 +18,8 @@ export interface StackCliOptions extends TeamStepFlags {
   vodPort: string;
   webhookPort: string;
   metricsPort: string;
+  ingressPort: string;
+  callback: string;
   timeScale: string;
 }
 
@@ -37,6 +40,12 @@ export function withStackOptions(command: Command): Command {
       'metrics (poller and worker) and health port',
       String(defaultLocalPorts.metrics),
     )
+    .option('--ingress-port <port>', 'HTTP callback ingress port', String(defaultLocalPorts.ingress))
+    .option(
+      '--callback <type>',
+      'where the VOD emulator pushes events: mns (the queue, polled) or http (the ingress, docs/INGRESS.md)',
+      'mns',
+    )
     .option('--time-scale <x>', 'simulated VOD timeline: 1 ≈ 2–5 s per video', '1');
 }
 
@@ -54,7 +63,22 @@ export function stackPorts(opts: StackCliOptions): LocalStackPorts {
     vod: port('vod-port', opts.vodPort),
     webhook: port('webhook-port', opts.webhookPort),
     metrics: port('metrics-port', opts.metricsPort),
+    ingress: port('ingress-port', opts.ingressPort),
   };
+}
+
+export function callbackType(value: string): 'mns' | 'http' {
+  if (value !== 'mns' && value !== 'http') throw new Error(`--callback must be mns or http, got ${value}`);
+  return value;
+}
+
+/** The callback choice and key for the local stack: VODFLOW_CALLBACK_AUTH_KEY, else the documented one. */
+export function callbackOptions(opts: StackCliOptions): {
+  callback: 'mns' | 'http';
+  callbackAuthKey?: string;
+} {
+  const key = process.env.VODFLOW_CALLBACK_AUTH_KEY?.trim();
+  return { callback: callbackType(opts.callback), ...(key ? { callbackAuthKey: key } : {}) };
 }
 
 export function timeScale(value: string): number {
@@ -79,6 +103,7 @@ export function describeStack(stack: LocalStack): string {
     `MNS emulator      ${stack.mns.endpoint}  (queue ${stack.queueUrl}, dead letters ${stack.queueUrl}-dlq)`,
     `VOD emulator      ${stack.vod.endpoint}  (admin ${stack.vodAdminUrl})`,
     `Webhook           ${stack.webhookUrl}${stack.webhook ? '  (local receiver)' : ''}`,
+    `HTTP ingress      ${stack.ingressUrl}  (${stack.callback === 'http' ? 'VOD pushes here' : 'idle: VOD pushes to MNS; --callback http'}; AuthKey ${stack.stack.ingress?.authKey === localCallbackAuthKey ? `${localCallbackAuthKey}, local only` : 'from VODFLOW_CALLBACK_AUTH_KEY'})`,
     `Metrics           ${stack.metricsUrl}`,
     `Worker            ${describeWorker(stack)}`,
     `Credentials       ${localCredentials.accessKeyId} / ${localCredentials.accessKeySecret}  (local only)`,
@@ -97,7 +122,7 @@ export function registerDevCommand(program: Command): void {
   withStackOptions(
     program
       .command('dev')
-      .description('Run the whole local stack (Temporal, emulators, worker, poller) until Ctrl-C.')
+      .description('Run the whole local stack (Temporal, emulators, worker, poller, ingress) until Ctrl-C.')
       .option(
         '--data-dir <dir>',
         'where Temporal and the MNS emulator keep their data (relative to the working directory)',
@@ -110,6 +135,7 @@ export function registerDevCommand(program: Command): void {
       dataDir: path.resolve(opts.dataDir),
       ports: stackPorts(opts),
       timeScale: timeScale(opts.timeScale),
+      ...callbackOptions(opts),
       ...(process.env.VODFLOW_WEBHOOK_URL ? { webhookUrl: process.env.VODFLOW_WEBHOOK_URL } : {}),
       ...(process.env.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: process.env.VODFLOW_WEBHOOK_SECRET } : {}),
       ...teamStepOptions(opts),

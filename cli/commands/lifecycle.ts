@@ -31,8 +31,14 @@ export function productionProcess(
   role: 'poller' | 'worker' | 'run',
   flags: { config?: string } & TeamStepFlags,
   loggerName: string,
+  /** Settings a flag implies only when the loaded configuration lacks them (loaded again with them). */
+  implied: (loaded: VodflowConfig) => Record<string, string> = () => ({}),
 ): { config: VodflowConfig; logger: Logger } {
-  const config = configOrExit(role, flags.config, teamStepSettings(flags));
+  let config = configOrExit(role, flags.config, teamStepSettings(flags));
+  const more = implied(config);
+  if (Object.keys(more).length > 0) {
+    config = configOrExit(role, flags.config, { ...teamStepSettings(flags), ...more });
+  }
   const logger = createLogger(loggerName, config.logLevel);
   warnInsecureEndpoints(config, logger);
   return { config, logger };
