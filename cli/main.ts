@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Register>> = {
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   dev: async () => (await import('./commands/dev')).registerDevCommand,
   doctor: async () => (await import('./commands/doctor')).registerDoctorCommand,
+  ingress: async () => (await import('./commands/ingress')).registerIngressCommand,
   'mns-emulator': async () => (await import('./commands/mnsEmulator')).registerMnsEmulatorCommand,
   poller: async () => (await import('./commands/poller')).registerPollerCommand,
   review: async () => (await import('./commands/review')).registerReviewCommand,

@@ -4,26 +4,53 @@
  * checker found a problem.
  *
  *   npm run chaos -- --videos 500 --seed 7 --keep
+ *   npm run chaos -- --callback http --short      # VOD posts to the HTTP ingress (docs/INGRESS.md)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../harness/stack/paths';
-import { fullRunOptions, runChaos, shortRunOptions } from './chaosRun';
+import {
+  fullRunOptions,
+  httpShortRunOptions,
+  runChaos,
+  shortRunOptions,
+  type ChaosOptions,
+} from './chaosRun';
 
 const program = new Command()
   .name('chaos')
   .option('--videos <n>', 'simulated videos', String(fullRunOptions.videos))
   .option('--seed <n>', 'seed of workload, faults and poison', String(fullRunOptions.seed))
-  .option('--short', 'the short run of the test suite (200 videos)')
+  .option('--short', 'the short run of the test suite (200 videos; 50 with --callback http)')
+  .option(
+    '--callback <type>',
+    'where VOD pushes: mns (the queue and two pollers) or http (the ingress)',
+    'mns',
+  )
   .option('--out <file>', 'results file', path.join(repoRoot, 'reliability', 'results', 'latest.json'))
   .option('--keep', 'keep the data dir (logs of every process) for inspection')
   .parse(process.argv);
 
-const opts = program.opts<{ videos: string; seed: string; short?: boolean; out: string; keep?: boolean }>();
+const opts = program.opts<{
+  videos: string;
+  seed: string;
+  short?: boolean;
+  out: string;
+  keep?: boolean;
+  callback: string;
+}>();
 
 async function main(): Promise<void> {
-  const base = opts.short ? shortRunOptions : fullRunOptions;
+  if (opts.callback !== 'mns' && opts.callback !== 'http')
+    throw new Error(`invalid --callback ${opts.callback}`);
+  const http = opts.callback === 'http';
+  // The full HTTP run keeps the full run's size and adds the ingress kill to its faults.
+  const base: ChaosOptions = opts.short
+    ? http
+      ? httpShortRunOptions
+      : shortRunOptions
+    : { ...fullRunOptions, ...(http ? { callback: 'http', ingressKills: 2, ingressDownMs: 10_000 } : {}) };
   const videos = opts.short ? base.videos : Number(opts.videos);
   const seed = Number(opts.seed);
   if (!Number.isInteger(videos) || videos < 1) throw new Error(`invalid --videos ${opts.videos}`);

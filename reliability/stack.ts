@@ -2,13 +2,16 @@
  * The system under test, as the chaos run needs it: every part vodflow runs as its own child
  * process on a fixed port, so each can be SIGKILLed and started again in place: the Temporal
  * dev server (same SQLite file), the MNS emulator (same data dir), two pollers on one queue
- * and a worker. In this process, what stands outside the system: the VOD emulator (VOD
- * itself) and the webhook sink (the customer). One startStack call builds it.
+ * and a worker. In HTTP mode VOD posts to `vodflow ingress` (a child too) instead, and there
+ * are no pollers: MNS holds only the dead-letter queue. In this process, what stands outside
+ * the system: the VOD emulator (VOD itself) and the webhook sink (the customer). One
+ * startStack call builds it.
  */
 import type { VodEmulator } from '../harness/emulators/vod';
 import type { StackPart } from '../harness/stack/part';
 import {
   startStack,
+  type IngressPart,
   type MnsPart,
   type PollerPart,
   type Stack,
@@ -25,6 +28,8 @@ export interface ChaosStackOptions {
   /** VODFLOW_PIPELINE_OPTIONS: the poller sends them with every workflow start. */
   pipelineOptions: Record<string, unknown>;
   pollerEnv?: Record<string, string>;
+  /** Where VOD pushes: the MNS queue (default) or the HTTP ingress. */
+  callback?: 'mns' | 'http';
 }
 
 export interface ChaosStack {
@@ -37,7 +42,10 @@ export interface ChaosStack {
   deadLetterQueue: string;
   temporal: StackPart;
   mns: MnsPart;
+  callback: 'mns' | 'http';
   pollers: PollerPart[];
+  /** HTTP mode: `vodflow ingress`. */
+  ingress: IngressPart | null;
   worker: WorkerPart;
   vod: VodEmulator;
   sink: WebhookSink;
@@ -46,10 +54,24 @@ export interface ChaosStack {
   stop(): Promise<void>;
 }
 
+/** The chaos run's VOD AuthKey: a test value, not a secret. */
+export const chaosCallbackAuthKey = 'ChaosCallbackKeyNotReal2026';
+
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
   // Standard Webhooks form (whsec_ + base64 of 32 bytes); a test value, not a secret.
   const webhookSecret = 'whsec_Y2hhb3Mtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
   const sink = await startWebhookSink({ secret: webhookSecret, seed: options.seed });
+  const callback = options.callback ?? 'mns';
+  const pollers = {
+    mode: 'child',
+    count: 2,
+    settings: {
+      VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '12',
+      VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '4',
+      VODFLOW_WAIT_SECONDS: '2',
+      ...(options.pollerEnv ?? {}),
+    },
+  } as const;
   const stack = await startStack({
     dataDir: options.dataDir,
     credentials: { accessKeyId: 'chaos-ak', accessKeySecret: 'chaos-secret-not-real' },
@@ -60,16 +82,9 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     vod: { timeScale: options.vodTimeScale, seed: options.seed },
     webhook: { mode: 'external', url: sink.url, secret: webhookSecret },
     worker: { mode: 'child' },
-    poller: {
-      mode: 'child',
-      count: 2,
-      settings: {
-        VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '12',
-        VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '4',
-        VODFLOW_WAIT_SECONDS: '2',
-        ...(options.pollerEnv ?? {}),
-      },
-    },
+    ...(callback === 'http'
+      ? { ingress: { mode: 'child', authKey: chaosCallbackAuthKey }, callback: 'http' }
+      : { poller: pollers }),
     settings: {
       VODFLOW_LOG_LEVEL: 'warn',
       VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions),
@@ -90,7 +105,9 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     deadLetterQueue: stack.deadLetterQueue,
     temporal: stack.temporal,
     mns,
+    callback,
     pollers: stack.pollers,
+    ingress: stack.ingress,
     worker,
     vod,
     sink,

@@ -10,6 +10,7 @@ import {
   formatFindings,
   type Finding,
 } from '../../src/operations/doctor';
+import { callbackUrlFor } from '../../src/ingress/routes';
 import { defaultAppId } from '../../src/operations/requirements';
 import { connectTemporal } from '../../src/process/temporalConnection';
 import { accountClients, setupTarget } from './accountClients';
@@ -25,9 +26,17 @@ export function registerDoctorCommand(program: Command): void {
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('doctor', opts.config);
       const findings: Finding[] = [];
+      const defaultRegion = config.queues[0]?.region ?? '';
       for (const spec of config.queues) {
         const clients = accountClients(config, spec);
-        findings.push(...(await checkVodCallback(setupTarget(spec), clients.vod)));
+        // What the ingress settings expect, should VOD's callback be HTTP (docs/INGRESS.md).
+        const http = {
+          ...(config.callback.url
+            ? { url: callbackUrlFor(config.callback.url, spec.region, defaultRegion) }
+            : {}),
+          ...(config.callback.authKeys ? { authKeys: config.callback.authKeys } : {}),
+        };
+        findings.push(...(await checkVodCallback(setupTarget(spec), clients.vod, http)));
         findings.push(...(await checkQueue(clients.mns, spec.queue, 'queue')));
         findings.push(...(await checkQueue(clients.mns, spec.deadLetterQueue, 'dead-letter queue')));
         findings.push(...(await checkBacklog(clients.mns, spec.queue, 'queue')));

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
-import { createLogger } from '../../src/observability/logger';
 import { startPollerProcess } from '../../src/process/pollerProcess';
-import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
+import { productionProcess, stopOnSignals } from './lifecycle';
 
 export function registerPollerCommand(program: Command): void {
   program
@@ -10,9 +9,7 @@ export function registerPollerCommand(program: Command): void {
     .description('Consume the VOD event queues (VODFLOW_QUEUES) and signal each video workflow.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string }) => {
-      const config = configOrExit('poller', opts.config);
-      const logger = createLogger('poller', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+      const { config, logger } = productionProcess('poller', opts, 'poller');
       const running = await startPollerProcess(config, logger);
       const health = await startHealthServer({
         host: config.http.host,

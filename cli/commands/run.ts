@@ -1,26 +1,32 @@
 import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
-import { createLogger } from '../../src/observability/logger';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import {
-  configOrExit,
-  stopOnSignals,
-  teamStepSettings,
-  warnInsecureEndpoints,
-  withTeamStepOptions,
-  type TeamStepFlags,
-} from './lifecycle';
+import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
+import { defaultIngressPort } from '../../src/config';
+import { createIngressMetrics } from '../../src/ingress';
+import { startIngressProcess } from '../../src/process/ingressProcess';
 import { startPollerProcess } from '../../src/process/pollerProcess';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 
 export function registerRunCommand(program: Command): void {
   withTeamStepOptions(program.command('run'))
-    .description('Run the worker and the poller in one process.')
+    .description(
+      'Run the worker and the poller (and, when enabled, the HTTP callback ingress) in one process.',
+    )
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
-    .action(async (opts: { config?: string } & TeamStepFlags) => {
-      const config = configOrExit('run', opts.config, teamStepSettings(opts));
-      const logger = createLogger('vodflow', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+    .option(
+      '--ingress',
+      `also receive VOD's HTTP callbacks (docs/INGRESS.md), on VODFLOW_INGRESS_PORT or ${defaultIngressPort}; setting VODFLOW_INGRESS_PORT does the same`,
+    )
+    .action(async (opts: { config?: string; ingress?: boolean } & TeamStepFlags) => {
+      // --ingress without a port in the environment or the file: the default port.
+      const { config, logger } = productionProcess(
+        'run',
+        opts,
+        'vodflow',
+        (loaded): Record<string, string> =>
+          opts.ingress && loaded.ingress === null ? { VODFLOW_INGRESS_PORT: String(defaultIngressPort) } : {},
+      );
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
       const worker = await startWorkerProcess(
         config,
@@ -28,10 +34,19 @@ export function registerRunCommand(program: Command): void {
         createWorkerMetrics({ defaultMetrics: false }),
       );
       const poller = await startPollerProcess(config, logger.child({ component: 'poller' }));
+      const ingress = config.ingress
+        ? await startIngressProcess(config, logger.child({ component: 'ingress' }), {
+            metrics: createIngressMetrics({ defaultMetrics: false }),
+          })
+        : null;
       const health = await startHealthServer({
         host: config.http.host,
         port: config.http.port,
-        registries: [poller.poller.metrics.registry, worker.metrics.registry],
+        registries: [
+          poller.poller.metrics.registry,
+          worker.metrics.registry,
+          ...(ingress ? [ingress.ingress.metrics.registry] : []),
+        ],
         readiness: () => {
           if (worker.worker.getState() !== 'RUNNING')
             return { ready: false, reason: `worker ${worker.worker.getState()}` };
@@ -40,8 +55,8 @@ export function registerRunCommand(program: Command): void {
       });
       logger.info({ port: health.port }, 'metrics and health on /metrics, /healthz, /readyz');
       stopOnSignals(logger, async () => {
-        // Poller first: its in-flight signals need no worker, and the worker may finish tasks meanwhile.
-        await poller.stop();
+        // Receivers first: their in-flight signals need no worker, and the worker may finish tasks meanwhile.
+        await Promise.all([poller.stop(), ingress?.stop()]);
         await worker.shutdown();
         await health.close();
       });

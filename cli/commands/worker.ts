@@ -1,25 +1,15 @@
 import type { Command } from 'commander';
 import { startHealthServer } from '../../src/observability/healthServer';
-import { createLogger } from '../../src/observability/logger';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import {
-  configOrExit,
-  stopOnSignals,
-  teamStepSettings,
-  warnInsecureEndpoints,
-  withTeamStepOptions,
-  type TeamStepFlags,
-} from './lifecycle';
+import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 
 export function registerWorkerCommand(program: Command): void {
   withTeamStepOptions(program.command('worker'))
     .description('Run the Temporal worker: video pipeline workflows and their activities.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string } & TeamStepFlags) => {
-      const config = configOrExit('worker', opts.config, teamStepSettings(opts));
-      const logger = createLogger('worker', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+      const { config, logger } = productionProcess('worker', opts, 'worker');
       // The only registry this process serves, so it carries the Node process metrics.
       const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));
       const health = await startHealthServer({

@@ -40,7 +40,7 @@ export interface ActivityRuntime {
 
 /**
  * The worker's activities, bound to their dependencies. A new downstream step adds one
- * function here and one entry in src/workflows/steps.ts (docs/EXTENDING.md).
+ * function here and one step in src/workflows/builtinSteps.ts (docs/EXTENDING.md).
  */
 export function createActivityRuntime(deps: ActivityDeps, hooks: ActivityHooks = {}): ActivityRuntime {
   const vod = createVodApi(deps.vod);

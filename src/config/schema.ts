@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { redactUrlsIn } from '../http';
 import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions';
+import { parseAuthKeys } from '../ingress/authKeys';
+import { callbackUrlProblem } from '../ingress/routes';
 import { parseWebhookSecrets } from '../webhooks';
 import { unusableTlsFile } from './files';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
@@ -141,6 +143,17 @@ export const settingsSchema = z.object({
     .default('warn'),
   VODFLOW_ALLOW_INSECURE: booleanSetting.default(false),
 
+  // The HTTP callback ingress (docs/INGRESS.md). Loopback unless asked, like /metrics: it is
+  // meant to sit behind the TLS proxy or load balancer VOD reaches.
+  VODFLOW_INGRESS_HOST: nonEmpty.default('127.0.0.1'),
+  VODFLOW_INGRESS_PORT: wholeNumber
+    .pipe(z.number().max(65_535, { error: 'must be at most 65535' }))
+    .optional(),
+  VODFLOW_INGRESS_SIGNAL_TIMEOUT_MS: intSetting(100, 60_000, 4_000),
+  VODFLOW_CALLBACK_URL: endpointUrl.optional(),
+  VODFLOW_CALLBACK_AUTH_KEY: secretSchema.optional(),
+  VODFLOW_CALLBACK_MAX_AGE_SECONDS: intSetting(0, 86_400, 300),
+
   VODFLOW_WEBHOOK_URL: endpointUrl.optional(),
   VODFLOW_WEBHOOK_SECRET: secretSchema.optional(),
   VODFLOW_VOD_ENDPOINT: endpointUrl.optional(),
@@ -151,7 +164,7 @@ export const settingsSchema = z.object({
   VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
 
-  // The backfill sweep (docs/PRODUCTION.md, "Operating vodflow"): how often the schedule runs,
+  // The backfill sweep (docs/PRODUCTION.md, "Backfill, the scheduled sweep and alerts"): how often the schedule runs,
   // how far back each run looks, how old a video must be before it counts as missed, and the
   // VOD listing calls' rate (GetVideoList allows about 50 per second per account).
   VODFLOW_BACKFILL_INTERVAL: durationSetting(60_000, 7 * 86_400_000, 3_600_000),
@@ -162,7 +175,7 @@ export const settingsSchema = z.object({
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
-/** The pipeline options a deployment may set (src/workflows/pipelineOptions.ts); sent with each start. */
+/** The pipeline options a deployment may set (src/shared/pipelineOptions.ts); sent with each start. */
 const pipelineOptionsSchema = z.strictObject({
   requiredStages: z.array(z.enum(stageNames)).min(1).optional(),
   overdueAfterMs: z
@@ -186,6 +199,7 @@ export const secretSettingNames = new Set<string>([
   'ALIBABA_CLOUD_SECURITY_TOKEN',
   'TEMPORAL_API_KEY',
   'VODFLOW_WEBHOOK_SECRET',
+  'VODFLOW_CALLBACK_AUTH_KEY',
 ]);
 
 export interface AlibabaCredentials {
@@ -263,13 +277,34 @@ export interface VodflowConfig {
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
   backfill: BackfillSettings;
+  /** VOD's HTTP callbacks: what `setup --callback http` configures, the ingress and doctor check. */
+  callback: {
+    /** VODFLOW_CALLBACK_URL: the default region's CallbackURL, as VOD has it (it is signed). */
+    url?: string;
+    /** VODFLOW_CALLBACK_AUTH_KEY, parsed: the key setup gives VOD first, then an old one during a rotation. */
+    authKeys?: string[];
+    /** How far X-VOD-TIMESTAMP may be from this host's clock; 0: not checked. */
+    maxAgeSeconds: number;
+  };
+  /** The HTTP callback ingress of this process; null when it runs none. */
+  ingress: IngressSettings | null;
 }
+
+export interface IngressSettings {
+  host: string;
+  port: number;
+  /** Budget of one callback's signalling: below VOD's 5 s, so VOD hears 503 rather than a timeout. */
+  signalTimeoutMs: number;
+}
+
+/** The ingress's port when VODFLOW_INGRESS_PORT is not set (`vodflow ingress`, `run --ingress`). */
+export const defaultIngressPort = 9400;
 
 /**
  * Which process reads the config: setup, doctor and backfill need queues and credentials like the poller;
  * operator commands (review, status, …) only talk to Temporal.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'backfill' | 'operator';
+export type Role = 'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'backfill' | 'operator';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -279,6 +314,8 @@ export function buildConfig(
 ): VodflowConfig {
   const s = settings;
   const needsQueues = role !== 'worker' && role !== 'operator';
+  // `ingress` always runs one; `run` when VODFLOW_INGRESS_PORT is set (or `run --ingress`).
+  const runsIngress = role === 'ingress' || (role === 'run' && s.VODFLOW_INGRESS_PORT !== undefined);
 
   if (s.VODFLOW_WEBHOOK_URL && !s.VODFLOW_WEBHOOK_SECRET) {
     issue(
@@ -300,8 +337,8 @@ export function buildConfig(
   }
   if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
-      needsQueues ? 'read MNS queues' : '',
-      role !== 'poller' ? 'call the VOD API' : '',
+      role === 'ingress' ? 'write dead letters to MNS' : needsQueues ? 'read MNS queues' : '',
+      role !== 'poller' && role !== 'ingress' ? 'call the VOD API' : '',
     ].filter(Boolean);
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
@@ -315,6 +352,7 @@ export function buildConfig(
       : null;
 
   const queues = buildQueues(s, needsQueues, issue);
+  const callback = buildCallback(s, runsIngress, queues, issue);
 
   if (s.VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS >= s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS) {
     issue(
@@ -357,7 +395,7 @@ export function buildConfig(
     );
   }
   const tlsOn = s.TEMPORAL_TLS ?? (anyTlsFile !== undefined || s.TEMPORAL_API_KEY !== undefined);
-  const insecureEndpoints = checkTransport(s, role, queues, issue);
+  const insecureEndpoints = checkTransport(s, role, runsIngress, queues, issue);
   const tls: TemporalTlsSettings | undefined = tlsOn
     ? {
         ...(s.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: s.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
@@ -413,6 +451,53 @@ export function buildConfig(
       delayMs: s.VODFLOW_BACKFILL_DELAY,
       rps: s.VODFLOW_BACKFILL_RPS,
     },
+    callback,
+    ingress: runsIngress
+      ? {
+          host: s.VODFLOW_INGRESS_HOST,
+          port: s.VODFLOW_INGRESS_PORT ?? defaultIngressPort,
+          signalTimeoutMs: s.VODFLOW_INGRESS_SIGNAL_TIMEOUT_MS,
+        }
+      : null,
+  };
+}
+
+/**
+ * The callback settings. An ingress cannot run without the URL (it is part of the signature)
+ * or a key (an unauthenticated endpoint would start workflows for anyone who finds it).
+ */
+function buildCallback(
+  s: Settings,
+  required: boolean,
+  queues: QueueSpec[],
+  issue: (name: string, message: string) => void,
+): VodflowConfig['callback'] {
+  let authKeys: string[] | undefined;
+  if (s.VODFLOW_CALLBACK_AUTH_KEY !== undefined) {
+    const parsed = parseAuthKeys(s.VODFLOW_CALLBACK_AUTH_KEY);
+    if (parsed.ok) authKeys = parsed.keys;
+    else for (const problem of parsed.problems) issue('VODFLOW_CALLBACK_AUTH_KEY', problem);
+  } else if (required) {
+    issue(
+      'VODFLOW_CALLBACK_AUTH_KEY',
+      'is required by the ingress: the AuthKey VOD signs its callbacks with',
+    );
+  }
+  let url: string | undefined;
+  if (s.VODFLOW_CALLBACK_URL !== undefined) {
+    const problem = callbackUrlProblem(s.VODFLOW_CALLBACK_URL, [...new Set(queues.map((q) => q.region))]);
+    if (problem === null) url = s.VODFLOW_CALLBACK_URL;
+    else issue('VODFLOW_CALLBACK_URL', problem);
+  } else if (required) {
+    issue(
+      'VODFLOW_CALLBACK_URL',
+      'is required by the ingress: the URL VOD posts to, exactly as configured in VOD (it is part of the signature)',
+    );
+  }
+  return {
+    ...(url !== undefined ? { url } : {}),
+    ...(authKeys !== undefined ? { authKeys } : {}),
+    maxAgeSeconds: s.VODFLOW_CALLBACK_MAX_AGE_SECONDS,
   };
 }
 
@@ -440,17 +525,23 @@ function moduleSetting<K extends string>(
 function checkTransport(
   s: Settings,
   role: Role,
+  runsIngress: boolean,
   queues: QueueSpec[],
   issue: (name: string, message: string) => void,
 ): string[] {
-  if (role !== 'poller' && role !== 'worker' && role !== 'run') return [];
+  if (role !== 'poller' && role !== 'worker' && role !== 'run' && role !== 'ingress') return [];
   const endpoints: Array<{ name: string; url: string; what: string }> = [];
   if (role !== 'worker') {
     for (const queue of queues) {
       endpoints.push({ name: 'VODFLOW_QUEUES', url: queue.endpoint, what: `MNS endpoint ${queue.endpoint}` });
     }
   }
-  if (role !== 'poller') {
+  // VOD sends the signature and the body to this URL: over plain http anyone on the path can
+  // replay a signed request with a body of their own within the timestamp window.
+  if (runsIngress && s.VODFLOW_CALLBACK_URL) {
+    endpoints.push({ name: 'VODFLOW_CALLBACK_URL', url: s.VODFLOW_CALLBACK_URL, what: 'the callback URL' });
+  }
+  if (role !== 'poller' && role !== 'ingress') {
     if (s.VODFLOW_WEBHOOK_URL) {
       endpoints.push({ name: 'VODFLOW_WEBHOOK_URL', url: s.VODFLOW_WEBHOOK_URL, what: 'the webhook URL' });
     }

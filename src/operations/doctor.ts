@@ -7,6 +7,7 @@ import { vodflowSearchAttributes } from '../shared/searchAttributes';
 import type { QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';
+import { checkHttpCallback, type HttpCallbackExpectation } from './httpCallback';
 import { callbackEndpoint, getMessageCallback, missingEventTypes, type RegionSetupTarget } from './setup';
 
 export type Severity = 'ok' | 'warn' | 'error';
@@ -73,7 +74,12 @@ export function checkMnsEndpointForm(endpoint: string, region: string): Finding 
   return ok(check, endpoint);
 }
 
-export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): Promise<Finding[]> {
+export async function checkVodCallback(
+  target: RegionSetupTarget,
+  vod: VodRpc,
+  /** What the ingress settings expect of an HTTP callback (docs/INGRESS.md). */
+  http: HttpCallbackExpectation = {},
+): Promise<Finding[]> {
   const appId = target.appId ?? defaultAppId;
   let callback;
   try {
@@ -98,10 +104,13 @@ export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): 
       error(check, 'no message callback is configured: VOD sends no events (run `vodflow setup`)'),
     ];
   }
+  if (callback.CallbackType === 'HTTP') {
+    return [...findings, ...(await checkHttpCallback(target, callback, http))];
+  }
   if (callback.CallbackType !== 'MNS') {
     return [
       ...findings,
-      error(check, `callback type is ${callback.CallbackType}, not MNS (run \`vodflow setup\`)`),
+      error(check, `callback type is ${callback.CallbackType}, not MNS or HTTP (run \`vodflow setup\`)`),
     ];
   }
   findings.push(checkMnsEndpointForm(callback.MnsEndpoint ?? '', target.region));

@@ -14,12 +14,15 @@ export function videoWorkflowId(mediaId: string): string {
   return `vod-video-${mediaId}`;
 }
 
-/** What the poller sends for each MNS message: the decoded event and where it came from. */
+/** What the poller (or the HTTP ingress) sends for each event: the decoded event and where it came from. */
 export interface VideoEventDelivery {
   event: VodEvent;
   /** The VOD storage region of the queue the message came from, e.g. cn-shanghai. */
   region: string;
-  /** MNS MessageId: stable across redeliveries of one message; for tracing only, never for dedupe. */
+  /**
+   * MNS MessageId (or, for an HTTP callback, `vod-http-…` of its body): stable across redeliveries
+   * of one message; for tracing only, never for dedupe.
+   */
   messageId: string;
 }
 

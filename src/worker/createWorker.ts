@@ -41,7 +41,7 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Sized for a 2-core machine (temporal-notes §8); a cluster deployment can raise them. */
+/** Sized for 2 cores (docs/TEMPORAL-NOTES.md, "Worker sizing"); a cluster deployment can raise them. */
 const workerTuning = {
   maxConcurrentWorkflowTaskExecutions: 16,
   maxConcurrentActivityTaskExecutions: 64,

@@ -3,8 +3,8 @@ import type { ApiKnobs, ThrottleCode } from './knobs';
 import type { Random } from '../../random';
 
 /**
- * Documented per-account QPS limits; undocumented ones are not enforced. GetVideoList's is not
- * stated: it is taken to be SearchMedia's, the other listing API (docs/VOD-EMULATOR.md).
+ * Documented per-account QPS limits (docs/VOD-API.md, "QPS limits"); undocumented ones are not
+ * enforced. GetVideoList's is not stated: it is taken to be SearchMedia's, the other listing API.
  */
 export const documentedQps: Record<string, number> = {
   GetPlayInfo: 360,

@@ -1,5 +1,5 @@
 /**
- * RPC errors as the gateway and VOD return them (vod-events.md §7). pop-core ignores the HTTP
+ * RPC errors as the gateway and VOD return them (docs/VOD-API.md). pop-core ignores the HTTP
  * status and throws only on a `Code` in the body, so every error carries both.
  */
 export class ApiError extends Error {

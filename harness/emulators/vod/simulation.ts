@@ -338,14 +338,11 @@ export class VodSimulation {
         );
         return;
       }
-      this.scheduleAttempt(
-        video,
-        record,
-        this.now() + Math.round(retryGapMs * this.options.timeScale),
-        attempt + 1,
-        failAttempts,
-        config,
-      );
+      // VOD's HTTP retries are a second apart in real time: they belong to VOD's delivery, not
+      // to the simulated processing timeline (a receiver's outage loses exactly what it would).
+      const gapMs =
+        config.CallbackType === 'HTTP' ? retryGapMs : Math.round(retryGapMs * this.options.timeScale);
+      this.scheduleAttempt(video, record, this.now() + gapMs, attempt + 1, failAttempts, config);
     }
   }
 }

@@ -131,14 +131,17 @@ test('doctor names every misconfiguration precisely', async (t) => {
     );
   });
 
-  await t.test('an HTTP callback instead of MNS', async () => {
+  await t.test('an unsigned plain-http HTTP callback (the ingress has its own tests)', async () => {
     await vodApi.call(region, 'SetMessageCallback', {
       CallbackType: 'HTTP',
-      CallbackURL: 'http://example.com/vod',
+      CallbackURL: 'http://vod-callbacks.invalid/vod',
       EventTypeList: 'ALL',
     });
     const result = await doctor();
-    assert.match(errorLines(result).join('\n'), /callback type is HTTP, not MNS/);
+    const errors = errorLines(result).join('\n');
+    assert.match(errors, /CallbackURL http:\/\/vod-callbacks\.invalid\/vod is plain http/);
+    assert.match(errors, /callback authentication is off/);
+    assert.match(errors, /callback probe: http:\/\/vod-callbacks\.invalid\/vod is unreachable from here/);
   });
 
   await t.test('an internal MNS endpoint', async () => {
