@@ -312,7 +312,10 @@ export class StepRunner {
       published.delivered
     ) {
       const { pipeline } = this.o;
-      pipeline.publications = [...pipeline.publications, published.idempotencyKey].slice(-publicationsKept);
+      // A rerun at the same key delivers the same publication again: it is listed once.
+      if (!pipeline.publications.includes(published.idempotencyKey)) {
+        pipeline.publications = [...pipeline.publications, published.idempotencyKey].slice(-publicationsKept);
+      }
     }
   }
 
