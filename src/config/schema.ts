@@ -116,6 +116,8 @@ export const settingsSchema = z.object({
   VODFLOW_STEPS_MODULE: nonEmpty.optional(),
   VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  // Where operators open a video (`vodflow status` prints the link); the dev server's UI by default.
+  VODFLOW_TEMPORAL_UI_URL: endpointUrl.default('http://127.0.0.1:8233'),
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
@@ -207,13 +209,16 @@ export interface VodflowConfig {
   };
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
+  /** The Temporal Web UI's base URL, for the links operator commands print. */
+  ui: { temporalUrl: string };
 }
 
 /**
  * Which process reads the config: setup and doctor need queues and credentials like the poller;
- * operator commands (review, status, …) only talk to Temporal.
+ * operator commands (review, status, …) only talk to Temporal; redrive needs queues and
+ * credentials to move dead letters back, and nothing else.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'operator';
+export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'operator' | 'redrive';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -245,7 +250,7 @@ export function buildConfig(
   if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
       needsQueues ? 'read MNS queues' : '',
-      role !== 'poller' ? 'call the VOD API' : '',
+      role !== 'poller' && role !== 'redrive' ? 'call the VOD API' : '',
     ].filter(Boolean);
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
@@ -344,6 +349,7 @@ export function buildConfig(
       ...moduleSetting('VODFLOW_ACTIVITIES_MODULE', 'activitiesModule', s.VODFLOW_ACTIVITIES_MODULE, issue),
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
+    ui: { temporalUrl: s.VODFLOW_TEMPORAL_UI_URL },
   };
 }
 
