@@ -85,11 +85,10 @@ export function checkedVideoIds(command: string, ids: readonly string[]): string
 export interface OperatorSession {
   ctx: OperatorContext;
   config: VodflowConfig;
-  limiter: TokenBucket;
   close(): Promise<void>;
 }
 
-/** Settings (exit 2 when wrong), the rate limiter and a Temporal connection (exit 3 when it fails). */
+/** Settings (exit 2 when wrong), the rate limiter (`--rps`) and a Temporal connection (exit 3 when it fails). */
 export async function openOperatorSession(
   command: string,
   flags: CommonFlags,
@@ -118,9 +117,9 @@ export async function openOperatorSession(
       uiBase: config.ui.temporalUrl,
       timeoutMs,
       queryTimeoutMs,
+      limiter,
     },
     config,
-    limiter,
     close: () => temporal.close(),
   };
 }
@@ -180,10 +179,7 @@ export async function selectVideos(
     throw err;
   }
   try {
-    const { rows, truncated } = await listVideoRows(session.ctx, scoped, {
-      limit,
-      beforeCall: () => session.limiter.take(),
-    });
+    const { rows, truncated } = await listVideoRows(session.ctx, scoped, { limit });
     if (truncated)
       console.error(`vodflow ${command}: more runs match than --limit ${limit}; run again for the rest`);
     return rows.map((row) => ({ videoId: row.videoId, runId: row.runId }));

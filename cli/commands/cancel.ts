@@ -50,7 +50,6 @@ export function registerCancelCommand(program: Command): void {
         selected,
         (v) => cancelVideo(session.ctx, v.videoId, { dryRun: flags.dryRun === true, waitMs }),
         {
-          limiter: session.limiter,
           concurrency: positiveInt('cancel', '--concurrency', flags.concurrency, 64),
           onProgress: (done, total) => progress.update(done, total),
         },

@@ -84,10 +84,7 @@ export function registerListCommand(program: Command): void {
     }
     const session = await openOperatorSession('list', flags);
     try {
-      const listing = await listVideos(session.ctx, query, {
-        limit,
-        beforeCall: () => session.limiter.take(),
-      });
+      const listing = await listVideos(session.ctx, query, { limit });
       if (flags.json) {
         printJson(listing);
         return;

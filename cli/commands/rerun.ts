@@ -79,16 +79,17 @@ export function registerRerunCommand(program: Command): void {
     const session = await openOperatorSession('rerun', flags, { queryTimeoutSeconds: flags.queryTimeout });
     try {
       const selected = await selectVideos('rerun', session, videos, flags.query, flags.limit);
+      const workers = new WorkerPresence(session.ctx);
       const progress = progressReporter(flags.dryRun ? 'rerun (dry run)' : 'rerun');
       const results = await fanOut(
         selected,
         (v) =>
           rerunVideo(session.ctx, v.videoId, request, {
             dryRun: flags.dryRun === true,
+            workers,
             ...(v.runId ? { selectedRunId: v.runId } : {}),
           }),
         {
-          limiter: session.limiter,
           concurrency: positiveInt('rerun', '--concurrency', flags.concurrency, 64),
           onProgress: (done, total) => progress.update(done, total),
         },
@@ -109,9 +110,7 @@ export function registerRerunCommand(program: Command): void {
         .map((o) => o.videoId);
       const settled =
         waitMs > 0 && acted.length > 0
-          ? await waitUntilSettled(session.ctx, new WorkerPresence(session.ctx), acted, waitMs, () =>
-              session.limiter.take(),
-            )
+          ? await waitUntilSettled(session.ctx, workers, acted, waitMs)
           : new Map<string, VideoReport>();
       if (flags.json) {
         printJson({

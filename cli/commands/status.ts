@@ -43,7 +43,6 @@ export function registerStatusCommand(program: Command): void {
     const progress = ids.length > 1 ? progressReporter('status') : null;
     try {
       const results = await fanOut(ids, (id) => inspectVideo(session.ctx, workers, id), {
-        limiter: session.limiter,
         concurrency: positiveInt('status', '--concurrency', flags.concurrency, 64),
         ...(progress ? { onProgress: (done, total) => progress.update(done, total) } : {}),
       });

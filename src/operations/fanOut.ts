@@ -1,12 +1,12 @@
 /**
- * Runs one piece of work per item, at most `concurrency` at a time and no faster than the
- * limiter allows, and reports progress. A piece of work that throws is reported as that
- * item's error; the others go on.
+ * Runs one piece of work per item, at most `concurrency` at a time (and, with a limiter, no
+ * more items started per second than it allows), and reports progress. A piece of work that
+ * throws is reported as that item's error; the others go on.
  */
 import type { TokenBucket } from './rateLimiter';
 
 export interface FanOutOptions {
-  limiter: TokenBucket;
+  limiter?: TokenBucket;
   concurrency: number;
   onProgress?: (done: number, total: number) => void;
 }
@@ -27,7 +27,7 @@ export async function fanOut<T, R>(
       const index = next;
       next += 1;
       const item = items[index]!;
-      await options.limiter.take();
+      await options.limiter?.take();
       try {
         results[index] = { item, ok: true, value: await work(item) };
       } catch (error) {

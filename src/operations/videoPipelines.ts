@@ -38,6 +38,7 @@ import {
   type RunInfo,
   type VideoReport,
 } from './videoReport';
+import type { TokenBucket } from './rateLimiter';
 import { quoteValue } from './visibilityQuery';
 
 export interface OperatorContext {
@@ -49,6 +50,8 @@ export interface OperatorContext {
   timeoutMs: number;
   /** Deadline of a query; a closed run's query waits for a worker to replay it. */
   queryTimeoutMs: number;
+  /** Every call to Temporal takes a token first (`--rps`). */
+  limiter?: TokenBucket;
 }
 
 /** Whether workers poll a task queue, asked once per queue and remembered for the command's life. */
@@ -177,10 +180,10 @@ export interface VideoListing {
 export async function listVideos(
   ctx: OperatorContext,
   query: string,
-  options: { limit: number; beforeCall?: () => Promise<void> },
+  options: { limit: number },
 ): Promise<VideoListing> {
   const listed = await listVideoRows(ctx, query, options);
-  const counted = await countByStatus(ctx, query, options.beforeCall);
+  const counted = await countByStatus(ctx, query);
   return { query, ...listed, ...counted };
 }
 
@@ -188,21 +191,21 @@ export async function listVideos(
 export async function listVideoRows(
   ctx: OperatorContext,
   query: string,
-  options: { limit: number; beforeCall?: () => Promise<void> },
+  options: { limit: number },
 ): Promise<{ rows: VideoRow[]; truncated: boolean }> {
   const rows = new Map<string, VideoRow>();
   let seen = 0;
   let truncated = false;
-  await options.beforeCall?.();
-  for await (const info of ctx.client.workflow.list({
-    query,
-    pageSize: Math.min(1_000, options.limit + 1),
-  })) {
+  const pageSize = Math.min(1_000, options.limit + 1);
+  await ctx.limiter?.take();
+  for await (const info of ctx.client.workflow.list({ query, pageSize })) {
     if (seen >= options.limit) {
       truncated = true;
       break;
     }
     seen += 1;
+    // One token per page the iterator fetches.
+    if (seen % pageSize === 0) await ctx.limiter?.take();
     const row = videoRow(info);
     const known = rows.get(row.workflowId);
     if (!known || known.startedAt < row.startedAt) rows.set(row.workflowId, row);
@@ -236,10 +239,8 @@ export function videoRow(info: WorkflowExecutionInfo): VideoRow {
 async function countByStatus(
   ctx: OperatorContext,
   query: string,
-  beforeCall: (() => Promise<void>) | undefined,
 ): Promise<Pick<VideoListing, 'counts' | 'countedBy'>> {
   try {
-    await beforeCall?.();
     const grouped = await withDeadline(ctx, ctx.timeoutMs, () =>
       ctx.client.workflow.count(`${query} GROUP BY ${VodStatus.name}`),
     );
@@ -254,7 +255,6 @@ async function countByStatus(
   }
   const counts: Record<string, number> = {};
   for (const status of pipelineStatuses) {
-    await beforeCall?.();
     const { count } = await withDeadline(ctx, ctx.timeoutMs, () =>
       ctx.client.workflow.count(`${query} AND ${VodStatus.name} = ${quoteValue(status)}`),
     );
@@ -282,6 +282,8 @@ export type RerunOutcome =
 
 export interface RerunOptions {
   dryRun: boolean;
+  /** Remembers task queues no worker polls, so a batch of closed runs fails fast without one. */
+  workers?: WorkerPresence;
   /** The run a query selected: skipped when the video has a newer one. */
   selectedRunId?: string;
 }
@@ -349,6 +351,11 @@ async function rerunOpen(
     if (err instanceof WorkflowUpdateFailedError) {
       return { videoId, action: 'refused', reason: err.cause?.message ?? err.message };
     }
+    if (isDeadline(err)) {
+      throw new Error(
+        `no worker took the rerunSteps update within ${ctx.timeoutMs} ms: is a worker running?`,
+      );
+    }
     throw err;
   }
 }
@@ -361,8 +368,12 @@ async function rerunClosed(
   options: RerunOptions,
 ): Promise<RerunOutcome> {
   const handle = ctx.client.workflow.getHandle(run.workflowId, run.runId);
-  const view = await tryQuery(ctx, () => handle.query(pipelineStateQuery));
+  const polled = options.workers ? await options.workers.polled(run.taskQueue) : true;
+  const view: QueryAnswer<PipelineView> = polled
+    ? await tryQuery(ctx, () => handle.query(pipelineStateQuery))
+    : { ok: false, note: `no worker polls task queue ${run.taskQueue}`, timedOut: false };
   if (!view.ok) {
+    if (view.timedOut) options.workers?.markAbsent(run.taskQueue);
     if (options.dryRun) return { videoId, action: 'would-restart', runId: run.runId, note: view.note };
     throw new Error(`rerunning a closed run needs a worker to read its final state: ${view.note}`);
   }
@@ -482,14 +493,12 @@ export async function waitUntilSettled(
   workers: WorkerPresence,
   videoIds: readonly string[],
   waitMs: number,
-  beforeCall?: () => Promise<void>,
 ): Promise<Map<string, VideoReport>> {
   const reports = new Map<string, VideoReport>();
   const pending = new Set(videoIds);
   const deadline = Date.now() + waitMs;
   while (pending.size > 0) {
     for (const videoId of [...pending]) {
-      await beforeCall?.();
       const outcome = await inspectVideo(ctx, workers, videoId).catch(() => null);
       if (!outcome?.found) continue;
       reports.set(videoId, outcome.report);
@@ -503,21 +512,26 @@ export async function waitUntilSettled(
 
 // ---------------------------------------------------------------------------------------------
 
-async function tryQuery<T>(
-  ctx: OperatorContext,
-  query: () => Promise<T>,
-): Promise<{ ok: true; value: T } | { ok: false; note: string }> {
+type QueryAnswer<T> = { ok: true; value: T } | { ok: false; note: string; timedOut: boolean };
+
+async function tryQuery<T>(ctx: OperatorContext, query: () => Promise<T>): Promise<QueryAnswer<T>> {
   try {
     return { ok: true, value: await withDeadline(ctx, ctx.queryTimeoutMs, query) };
   } catch (err) {
+    const timedOut = isDeadline(err);
     return {
       ok: false,
-      note: `no worker answered the query within ${ctx.queryTimeoutMs} ms (${describeError(err)})`,
+      note: timedOut
+        ? `no worker answered the query within ${ctx.queryTimeoutMs} ms`
+        : `the query failed: ${describeError(err)}`,
+      timedOut,
     };
   }
 }
 
-function withDeadline<T>(ctx: OperatorContext, ms: number, fn: () => Promise<T>): Promise<T> {
+/** One call to Temporal: a token from the limiter, then the call under its own deadline. */
+async function withDeadline<T>(ctx: OperatorContext, ms: number, fn: () => Promise<T>): Promise<T> {
+  await ctx.limiter?.take();
   return ctx.client.withDeadline(Date.now() + ms, fn);
 }
 

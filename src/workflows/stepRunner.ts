@@ -82,8 +82,9 @@ export class StepRunner {
 
   /**
    * Makes the given steps run again: at the same version (a settled record is marked for a
-   * rerun; a running one reruns once it settles), or, for a new publication, at the next
-   * generation, which changes their version and so their idempotency key.
+   * rerun; a step running now is left alone, its run in progress is the rerun), or, for a new
+   * publication, at the next generation, which changes their version and so their idempotency
+   * key (a step running now runs again at the new version once it settled).
    */
   rerun(steps: readonly string[], newPublication: boolean): void {
     const { pipeline } = this.o;
@@ -96,7 +97,7 @@ export class StepRunner {
     const records = { ...pipeline.steps };
     for (const name of steps) {
       const record = records[name];
-      if (record) records[name] = { ...record, rerun: true };
+      if (record && record.status !== 'running') records[name] = { ...record, rerun: true };
     }
     pipeline.steps = records;
   }

@@ -339,6 +339,34 @@ test("rerun --query after the receiver was fixed: one publication per video, und
   await recordHistory(t, 'rerun-lingering-run', handleFor(t, lingeringId));
 });
 
+test('rerun of a run still processing: accepted, the step in flight is not run twice', async () => {
+  const id = videoId();
+  t.sink.failNext(1_000, 503); // retried: the step stays running
+  try {
+    await deliver(t, id, uploadEvent(id), lingering);
+    await eventually(
+      'publishVideoReady retrying',
+      () => queryState(t, id),
+      (s) =>
+        s.status === 'processing' &&
+        s.steps.publishVideoReady?.status === 'running' &&
+        deliveriesOf(id).length > 0,
+    );
+    const rerun = await cli(['rerun', id, '--json']);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    const outcome = json<{ videos: RerunOutcome[] }>(rerun).videos[0]!;
+    assert.equal(outcome.action, 'updated');
+  } finally {
+    t.sink.failNext(0, 200);
+  }
+  const state = await settledStatus(id, 'completed');
+  assert.equal(state.steps.publishVideoReady?.runs, 1, 'its run in progress was the rerun');
+  assert.equal(state.reruns?.length, 1);
+  const mine = deliveriesOf(id);
+  assert.equal(mine.filter((d) => d.status === 200).length, 1);
+  assert.equal(new Set(mine.map((d) => d.idempotencyKey)).size, 1, 'one key throughout');
+});
+
 test('a rerun is refused, and nothing recorded, for an unknown step or a video whose stages are not complete', async () => {
   const waiting = videoId();
   const done = videoId();
