@@ -129,6 +129,8 @@ export const settingsSchema = z.object({
   VODFLOW_STEPS_MODULE: nonEmpty.optional(),
   VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+  // Where operators open a video (`vodflow status` prints the link); the dev server's UI by default.
+  VODFLOW_TEMPORAL_UI_URL: endpointUrl.default('http://127.0.0.1:8233'),
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
@@ -232,6 +234,8 @@ export interface VodflowConfig {
   };
   /** The HTTP callback ingress of this process; null when it runs none. */
   ingress: IngressSettings | null;
+  /** The Temporal Web UI's base URL, for the links operator commands print. */
+  ui: { temporalUrl: string };
 }
 
 export interface IngressSettings {
@@ -246,9 +250,10 @@ export const defaultIngressPort = 9400;
 
 /**
  * Which process reads the config: setup and doctor need queues and credentials like the poller;
- * operator commands (review, status, …) only talk to Temporal.
+ * operator commands (review, status, …) only talk to Temporal; redrive needs queues and
+ * credentials to move dead letters back, and nothing else.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'operator';
+export type Role = 'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'operator' | 'redrive';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -282,7 +287,7 @@ export function buildConfig(
   if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
       role === 'ingress' ? 'write dead letters to MNS' : needsQueues ? 'read MNS queues' : '',
-      role !== 'poller' && role !== 'ingress' ? 'call the VOD API' : '',
+      role !== 'poller' && role !== 'ingress' && role !== 'redrive' ? 'call the VOD API' : '',
     ].filter(Boolean);
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
@@ -383,6 +388,7 @@ export function buildConfig(
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
     callback,
+    ui: { temporalUrl: s.VODFLOW_TEMPORAL_UI_URL },
     ingress: runsIngress
       ? {
           host: s.VODFLOW_INGRESS_HOST,
