@@ -551,6 +551,7 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
     const view = stack.vod.video(videoId)!;
     const delivered = new Map<string, { eventType: string; body: Record<string, unknown> }>();
     const all = new Map<string, { eventType: string; body: Record<string, unknown> }>();
+    const attempted = new Set<string>();
     for (const record of view.events) {
       // Events the callback does not select are never meant to reach the queue.
       if (!producedOutcomes.has(record.outcome)) continue;
@@ -558,6 +559,12 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
       all.set(key, { eventType: record.eventType, body: record.body });
       if (record.outcome === 'delivered')
         delivered.set(key, { eventType: record.eventType, body: record.body });
+      // 'dropped': VOD tried three times and gave up; 'lost': dropped before any try. A try the
+      // emulator failed on purpose never left it; any other may have reached the receiver.
+      const reachedOut = record.attempts.some(
+        (a) => !a.ok && !/injected by failDeliveryRate/.test(a.error ?? ''),
+      );
+      if (record.outcome === 'dropped' && reachedOut) attempted.add(key);
     }
     // VOD's own plan decides: a transcode with no successful stream (or a bad source) fails.
     const transcode = view.plan.transcode;
@@ -567,6 +574,7 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
       outcome: fails ? 'transcode-failed' : spec.expected === 'published' ? 'published' : 'transcode-failed',
       delivered: [...delivered.values()],
       neverDelivered: [...all.entries()].filter(([key]) => !delivered.has(key)).map(([, e]) => e),
+      attemptedUndelivered: [...attempted].filter((key) => !delivered.has(key)).length,
     };
   });
 }

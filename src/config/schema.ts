@@ -172,6 +172,8 @@ export const settingsSchema = z.object({
   VODFLOW_BACKFILL_DELAY: durationSetting(0, 86_400_000, 15 * 60_000),
   VODFLOW_BACKFILL_RPS: intSetting(1, 50, 20),
   VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS: intSetting(0, 3_600, 30),
+  // Where operators open a video (`vodflow status` prints the link); the dev server's UI by default.
+  VODFLOW_TEMPORAL_UI_URL: endpointUrl.default('http://127.0.0.1:8233'),
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
@@ -288,6 +290,8 @@ export interface VodflowConfig {
   };
   /** The HTTP callback ingress of this process; null when it runs none. */
   ingress: IngressSettings | null;
+  /** The Temporal Web UI's base URL, for the links operator commands print. */
+  ui: { temporalUrl: string };
 }
 
 export interface IngressSettings {
@@ -301,10 +305,12 @@ export interface IngressSettings {
 export const defaultIngressPort = 9400;
 
 /**
- * Which process reads the config: setup, doctor and backfill need queues and credentials like the poller;
- * operator commands (review, status, …) only talk to Temporal.
+ * Which process reads the config: setup, doctor and backfill need queues and credentials like the
+ * poller; operator commands (review, status, …) only talk to Temporal; redrive needs queues and
+ * credentials to move dead letters back, and nothing else.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'backfill' | 'operator';
+export type Role =
+  'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'backfill' | 'operator' | 'redrive';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -338,7 +344,7 @@ export function buildConfig(
   if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
       role === 'ingress' ? 'write dead letters to MNS' : needsQueues ? 'read MNS queues' : '',
-      role !== 'poller' && role !== 'ingress' ? 'call the VOD API' : '',
+      role !== 'poller' && role !== 'ingress' && role !== 'redrive' ? 'call the VOD API' : '',
     ].filter(Boolean);
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
@@ -452,6 +458,7 @@ export function buildConfig(
       rps: s.VODFLOW_BACKFILL_RPS,
     },
     callback,
+    ui: { temporalUrl: s.VODFLOW_TEMPORAL_UI_URL },
     ingress: runsIngress
       ? {
           host: s.VODFLOW_INGRESS_HOST,

@@ -13,9 +13,9 @@ export type DeadLetterReason = (typeof deadLetterReasons)[number];
 /**
  * What lands in the dead-letter queue: a JSON document with the reason, the original body
  * verbatim and the original message's attributes, so `bin/vodflow decode` and an operator can
- * inspect it and a script can re-send `body` to the source queue. The HTTP ingress writes the
- * same document for a callback (`receivedVia: "http-callback"`): `source` is then its region's
- * queue, where a re-sent body is consumed by the poller like any event.
+ * inspect it and `vodflow redrive` (src/operations/redrive.ts) can send `body` back to the source queue.
+ * The HTTP ingress writes the same document for a callback (`receivedVia: "http-callback"`): `source`
+ * is then its region's queue, where a redriven body is consumed by the poller like any event.
  */
 export interface DeadLetterDocument {
   vodflowDeadLetter: 1;

@@ -60,7 +60,7 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}):
   return metrics;
 }
 
-const pipelineStatuses = ['completed', 'failed', 'rejected', 'stalled', 'deleted'] as const;
+const pipelineStatuses = ['completed', 'failed', 'rejected', 'stalled', 'deleted', 'cancelled'] as const;
 export const backfillOutcomeLabels = [
   'started',
   'restarted',

@@ -5,8 +5,10 @@
  */
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -16,17 +18,23 @@ import {
 import type { VodflowActivities } from '../activities';
 import type { VodEvent } from '../events/model';
 import {
+  pipelineHandoffQuery,
   pipelineStateQuery,
+  rerunStepsUpdate,
   reviewDecisionUpdate,
   vodEventSignal,
+  type PipelineHandoff,
   type PipelineState,
   type PipelineStatus,
   type PipelineView,
+  type RerunRecord,
+  type RerunRequest,
   type VideoEventDelivery,
   type VideoPipelineInput,
   type VideoPipelineResult,
 } from '../shared/definitions';
-import { resolvePipelineOptions, type PipelineOptions, type StageName } from '../shared/pipelineOptions';
+import { resolvePipelineOptions, type StageName } from '../shared/pipelineOptions';
+import { rerunRefusal, rerunTargets, type RerunGraphStep } from '../shared/rerun';
 import { VideoId } from '../shared/searchAttributes';
 import type { StageStatus } from '../shared/videoState';
 import { DedupeMemory } from './dedupeMemory';
@@ -36,12 +44,11 @@ import type { StepDefinition } from './stepDefinition';
 import { buildStepGraph, hasStepWork, type StepGraph } from './stepGraph';
 import { errorMessage, StepRunner } from './stepRunner';
 
-interface CarriedState {
-  pipeline: PipelineState;
-  options: PipelineOptions;
-  seen: string[];
-  queue: VideoEventDelivery[];
-}
+/** What continue-as-new carries (and `vodflow rerun` hands a closed run's successor). */
+type CarriedState = PipelineHandoff;
+
+/** Reruns kept in the state (each is small; the history has them all). */
+const rerunsKept = 10;
 
 const reconcileCalls = proxyActivities<VodflowActivities>({
   startToCloseTimeout: '1 minute',
@@ -62,11 +69,29 @@ export type VideoPipelineWorkflow = (input: VideoPipelineInput) => Promise<Video
 export function videoPipelineWith(steps: readonly StepDefinition[]): VideoPipelineWorkflow {
   const graph = buildStepGraph(steps);
   return async function videoPipeline(input: VideoPipelineInput): Promise<VideoPipelineResult> {
-    return runPipeline(graph, input);
+    const cancellation: CancellationEnd = {};
+    try {
+      return await runPipeline(graph, input, cancellation);
+    } catch (err) {
+      // Cancelled (`vodflow cancel`, the Web UI's Cancel) while waiting: end as a result, not a failure.
+      if (isCancellation(err) && CancellationScope.current().consideredCancelled && cancellation.finish) {
+        return await cancellation.finish();
+      }
+      throw err;
+    }
   };
 }
 
-async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise<VideoPipelineResult> {
+/** How a pipeline ends when the workflow is cancelled; set by runPipeline once its state exists. */
+interface CancellationEnd {
+  finish?: () => Promise<VideoPipelineResult>;
+}
+
+async function runPipeline(
+  graph: StepGraph,
+  input: VideoPipelineInput,
+  cancellation: CancellationEnd,
+): Promise<VideoPipelineResult> {
   const carried = input.carried as CarriedState | undefined;
   const options = carried?.options ?? resolvePipelineOptions(input.options);
   const pipeline = carried?.pipeline ? resumed(carried.pipeline) : initialPipeline(input);
@@ -74,7 +99,22 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
   const queue: VideoEventDelivery[] = [...(carried?.queue ?? [])];
   let deliveriesThisRun = 0;
   const inspection = new Inspection(() => pipeline, options);
-  const steps = new StepRunner({ graph, pipeline, options, onInspectionChange: () => inspection.publish() });
+  // Cancelling the workflow (`vodflow cancel`, the Web UI) cancels this scope and everything in it.
+  const root = CancellationScope.current();
+  const steps = new StepRunner({
+    graph,
+    pipeline,
+    options,
+    onInspectionChange: () => inspection.publish(),
+    workflowCancelled: () => root.consideredCancelled,
+  });
+  const rerunGraph: RerunGraphStep[] = graph.nodes.map((n) => ({
+    name: n.definition.name,
+    waitsFor: n.stepDeps,
+  }));
+  /** Set by a rerun: wakes a lingering (or sleeping) loop; cleared when the loop looks again. */
+  let rerunRequested = false;
+  cancellation.finish = finishCancelled;
 
   setHandler(vodEventSignal, (delivery) => {
     deliveriesThisRun += 1;
@@ -95,10 +135,18 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     stepGraph: graph.nodes.map((n) => ({
       name: n.definition.name,
       dependsOn: [...(n.definition.dependsOn ?? [])],
+      waitsFor: [...n.stepDeps],
       kind: n.definition.kind ?? 'activity',
       optional: n.definition.optional === true,
     })),
   }));
+  setHandler(pipelineHandoffQuery, (): CarriedState => handoff());
+  setHandler(rerunStepsUpdate, (request) => applyRerun(request), {
+    validator: (request) => {
+      const problem = malformedRerun(request) ?? rerunRefusal(rerunSubject(), request);
+      if (problem) throw new Error(problem);
+    },
+  });
   setHandler(reviewDecisionUpdate, (decision) => steps.decide(decision), {
     validator: (decision) => {
       if (typeof decision?.approve !== 'boolean') throw new Error('a decision needs approve: true or false');
@@ -110,8 +158,15 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     setVideoId: workflowInfo().typedSearchAttributes.get(VideoId) === undefined,
     markBackfilled: pipeline.origin === 'backfill' && pipeline.run === 1,
   });
+  // The successor of a closed run started by `vodflow rerun`: the rerun is its first act.
+  if (input.rerun) {
+    const problem = malformedRerun(input.rerun) ?? rerunRefusal(rerunSubject(), input.rerun);
+    if (problem) log.warn('rerun refused', { problem });
+    else applyRerun(input.rerun);
+  }
 
   for (;;) {
+    rerunRequested = false;
     drainQueue();
     if (pipeline.video.deleted) {
       settle('deleted', pipeline.video.deleted.reason);
@@ -124,6 +179,7 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
         setStatus('processing');
         inspection.publish();
         await steps.run();
+        if (root.consideredCancelled) return await finishCancelled();
         continue; // events may have arrived while the steps ran
       }
       settleSteps();
@@ -160,6 +216,65 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     if (pastFinal && !pipeline.video.deleted && stallIfStillPending()) return result();
   }
 
+  /**
+   * The workflow was cancelled: running steps were cancelled (and recorded so), the video ends
+   * `cancelled`, and the run completes normally. A run lingering after it settled keeps its
+   * outcome: its work was done, cancelling only cuts the linger short. Nothing here may be
+   * cancelled again.
+   */
+  async function finishCancelled(): Promise<VideoPipelineResult> {
+    return CancellationScope.nonCancellable(async () => {
+      drainQueue();
+      if (pipeline.video.deleted) settle('deleted', pipeline.video.deleted.reason);
+      else if (!isSettled(pipeline.status)) settle('cancelled', cancelledReason());
+      await condition(allHandlersFinished);
+      return result();
+    });
+  }
+
+  function cancelledReason(): string {
+    const cancelledSteps = Object.entries(pipeline.steps)
+      .filter(([, r]) => r.status === 'cancelled')
+      .map(([name]) => name);
+    if (cancelledSteps.length > 0) return `cancelled on request while running ${cancelledSteps.join(', ')}`;
+    const pending = requiredProgress(pipeline.video, options.requiredStages).pending;
+    if (pipeline.status === 'waiting' && pending.length > 0) {
+      return `cancelled on request while waiting for ${pending.join(', ')}`;
+    }
+    return `cancelled on request while ${pipeline.status}`;
+  }
+
+  function handoff(): CarriedState {
+    return { pipeline, options, seen: seen.toJSON(), queue: [...queue] };
+  }
+
+  function rerunSubject() {
+    return {
+      status: pipeline.status,
+      video: pipeline.video,
+      requiredStages: options.requiredStages,
+      graph: rerunGraph,
+    };
+  }
+
+  function applyRerun(request: RerunRequest): RerunRecord {
+    const targets = rerunTargets(rerunGraph, request.from);
+    steps.rerun(targets, request.newPublication === true);
+    const record: RerunRecord = {
+      atMs: Date.now(),
+      steps: targets,
+      ...(request.from !== undefined ? { from: request.from } : {}),
+      newPublication: request.newPublication === true,
+      ...(request.requestedBy ? { requestedBy: request.requestedBy.slice(0, 200) } : {}),
+      ...(request.reason ? { reason: request.reason.slice(0, 500) } : {}),
+      run: pipeline.run,
+    };
+    pipeline.reruns = [...(pipeline.reruns ?? []), record].slice(-rerunsKept);
+    rerunRequested = true;
+    log.info('rerun requested', { steps: targets, newPublication: record.newPublication });
+    return record;
+  }
+
   function drainQueue(): void {
     while (queue.length > 0) {
       const delivery = queue.shift()!;
@@ -188,8 +303,9 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     }
   }
 
+  /** Sleeps until an event (or a rerun) arrives or `untilMs`; true when woken. */
   async function waitForEvents(untilMs: number): Promise<boolean> {
-    return condition(() => queue.length > 0, Math.max(1, untilMs - Date.now()));
+    return condition(() => queue.length > 0 || rerunRequested, Math.max(1, untilMs - Date.now()));
   }
 
   function overdueAt(stage: StageName): number {
@@ -228,6 +344,7 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
       pipeline.video = applied.state;
       stagesChanged(applied.changed);
     } catch (err) {
+      if (isCancellation(err)) throw err;
       // Retries are exhausted: keep waiting for events and the next reconciliation.
       pipeline.reconciliation.lastError = errorMessage(err);
       log.warn('reconciliation failed', { error: pipeline.reconciliation.lastError });
@@ -320,6 +437,16 @@ function initialPipeline(input: VideoPipelineInput): PipelineState {
 /** A run continued as new: the same pipeline, one run later (older carried states lack newer fields). */
 function resumed(carried: PipelineState): PipelineState {
   return { ...carried, reviews: carried.reviews ?? [], run: carried.run + 1 };
+}
+
+/** A rerun request that is not even well-formed (a client outside the CLI may send anything). */
+function malformedRerun(request: RerunRequest | undefined): string | null {
+  if (typeof request !== 'object' || request === null) return 'a rerun needs a request object';
+  if (request.from !== undefined && typeof request.from !== 'string') return '`from` must be a step name';
+  if (request.newPublication !== undefined && typeof request.newPublication !== 'boolean') {
+    return '`newPublication` must be true or false';
+  }
+  return null;
 }
 
 function isSettled(status: PipelineStatus): boolean {

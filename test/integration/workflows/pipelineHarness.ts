@@ -78,16 +78,16 @@ export async function deliver(
   mediaId: string,
   event: VodEvent,
   options?: PipelineOptionsInput,
-  { setVideoId = true }: { setVideoId?: boolean } = {},
+  { setVideoId = true, inRegion = region }: { setVideoId?: boolean; inRegion?: string } = {},
 ): Promise<WorkflowHandleWithSignaledRunId> {
-  const input: VideoPipelineInput = { mediaId, region, ...(options ? { options } : {}) };
+  const input: VideoPipelineInput = { mediaId, region: inRegion, ...(options ? { options } : {}) };
   return t.env.client.withDeadline(Date.now() + 20_000, () =>
     t.env.client.workflow.signalWithStart(videoPipelineWorkflowType, {
       workflowId: videoWorkflowId(mediaId),
       taskQueue: t.taskQueue,
       args: [input],
       signal: vodEventSignal,
-      signalArgs: [{ event, region, messageId: uniqueName('msg') }],
+      signalArgs: [{ event, region: inRegion, messageId: uniqueName('msg') }],
       ...(setVideoId ? { typedSearchAttributes: [{ key: VideoId, value: mediaId }] } : {}),
     }),
   );
