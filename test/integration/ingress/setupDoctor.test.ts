@@ -87,7 +87,8 @@ test('setup --callback http needs the URL and the key, and names what is missing
 test('setup points VOD at the ingress with authentication on, once; doctor then passes with a signed probe', async () => {
   const first = await runCli(['setup', '--callback', 'http', '--callback-url', callbackUrl], env);
   assert.equal(first.code, 0, first.stderr);
-  assert.equal((first.stdout.match(/\bcreated\b/g) ?? []).length, 3, first.stdout);
+  // the two queues, the callback and the backfill schedule
+  assert.equal((first.stdout.match(/\bcreated\b/g) ?? []).length, 4, first.stdout);
   assert.match(
     first.stdout,
     new RegExp(`VOD callback cn-shanghai/app-1000000 +created +HTTP ${callbackUrl}, authentication on`),
@@ -107,7 +108,7 @@ test('setup points VOD at the ingress with authentication on, once; doctor then 
 
   const second = await runCli(['setup', '--callback', 'http'], { ...env, VODFLOW_CALLBACK_URL: callbackUrl });
   assert.equal(second.code, 0, second.stderr);
-  assert.equal((second.stdout.match(/\bunchanged\b/g) ?? []).length, 3, second.stdout);
+  assert.equal((second.stdout.match(/\bunchanged\b/g) ?? []).length, 4, second.stdout);
 
   const before = await probes();
   const healthy = await doctor();
