@@ -16,6 +16,8 @@ export interface PollerMetrics {
   /** class: temporal_unavailable | temporal_deadline | temporal_config | mns_<kind> (receive, delete, ...) */
   failures: Counter<'queue' | 'region' | 'class'>;
   visibilityExtended: Counter<'queue' | 'region'>;
+  /** Messages handed back with a short visibility after their signal failed. */
+  releasedForRetry: Counter<'queue' | 'region'>;
   inFlight: Gauge<'queue' | 'region'>;
   circuitOpen: Gauge;
   signalLatency: Histogram<'queue' | 'region'>;
@@ -73,6 +75,12 @@ export function createPollerMetrics(options: { defaultMetrics?: boolean } = {}):
     visibilityExtended: new Counter({
       name: 'vodflow_poller_visibility_extensions_total',
       help: 'ChangeMessageVisibility calls that extended an in-flight message.',
+      labelNames: labels,
+      registers: [registry],
+    }),
+    releasedForRetry: new Counter({
+      name: 'vodflow_poller_messages_released_for_retry_total',
+      help: 'Messages handed back to their queue with a short, backed-off visibility after their signal failed.',
       labelNames: labels,
       registers: [registry],
     }),

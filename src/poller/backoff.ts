@@ -45,3 +45,15 @@ export function pause(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * How long a message whose signal failed stays invisible before MNS offers it again: 1 s after
+ * its first receive, doubling with each further receive, never longer than the queue's lease.
+ * Short enough that a recovered Temporal sees the event within seconds; growing so a message
+ * that keeps failing does not spin through its receives (each one counts towards
+ * VODFLOW_MAX_DEQUEUE_COUNT). MNS accepts whole seconds from 1.
+ */
+export function retryVisibilitySeconds(dequeueCount: number, capSeconds: number): number {
+  const exponent = Math.min(30, Math.max(0, dequeueCount - 1));
+  return Math.max(1, Math.min(capSeconds, 2 ** exponent));
+}

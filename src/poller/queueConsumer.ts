@@ -4,7 +4,7 @@ import type { PollerTuning } from '../config';
 import type { QueueSpec } from '../config/queueSpec';
 import type { DecodeResult } from '../events/model';
 import { classifyMnsError } from '../mns/client';
-import { Backoff, pause } from './backoff';
+import { Backoff, pause, retryVisibilitySeconds } from './backoff';
 import type { CircuitBreaker } from './circuitBreaker';
 import { deadLetterDocument, type DeadLetterReason } from './deadLetter';
 import { DeleteBatcher, type DeleteOutcome } from './deleteBatcher';
@@ -32,6 +32,7 @@ export type MessageOutcome =
   | 'deleted'
   | 'dead-lettered'
   | 'left' // signal failed: the message comes back when its visibility ends
+  | 'released' // signal failed: the message was handed back with a short visibility
   | 'delete-stale'
   | 'delete-failed';
 
@@ -241,6 +242,9 @@ export class QueueConsumer {
         { ...ids, class: failure, err: errorSummary(err) },
         'signal failed; the message will come back',
       );
+      // Overload or an outage: hand the message back for a retry in seconds. A configuration
+      // failure waits for an operator, so it keeps the whole lease rather than spin.
+      if (failure === 'unavailable' || failure === 'deadline') return this.releaseForRetry(lease);
       // No more extensions: let the lease run out so MNS redelivers it.
       lease.settling = true;
       return 'left';
@@ -263,6 +267,27 @@ export class QueueConsumer {
       }
     }
     return this.settle(lease, await this.deleter.delete(lease));
+  }
+
+  /**
+   * Makes a message whose signal failed visible again after a short, backed-off pause
+   * (ChangeMessageVisibility) instead of its whole lease. The signal may still have landed
+   * (a deadline leaves the outcome unknown); the workflow dedupes the redelivery.
+   */
+  private async releaseForRetry(lease: Lease): Promise<MessageOutcome> {
+    const { transport, tuning, metrics } = this.options;
+    const seconds = retryVisibilitySeconds(lease.message.dequeueCount, tuning.visibilityTimeoutSeconds);
+    const handle = await lease.currentHandle();
+    if (!lease.held) return 'left';
+    try {
+      await transport.changeVisibility(handle, seconds);
+    } catch (err) {
+      // The lease runs out instead: slower, but the message still comes back.
+      metrics.failures.inc({ ...this.labels, class: `mns_release_${classifyMnsError(err).kind}` });
+      return 'left';
+    }
+    metrics.releasedForRetry.inc(this.labels);
+    return 'released';
   }
 
   private async deadLetter(lease: Lease, reason: DeadLetterReason, detail: string): Promise<MessageOutcome> {

@@ -9,8 +9,8 @@ import {
 
 /**
  * What a failed Temporal call means for the message:
- * - unavailable / deadline: outcome unknown, Temporal may be down: leave the message (MNS
- *   redelivers it, the workflow dedupes) and count towards the circuit breaker;
+ * - unavailable / deadline: outcome unknown, Temporal may be down or overloaded: release the
+ *   message for a retry in seconds (the workflow dedupes) and count towards the circuit breaker;
  * - rejected: this payload can never be accepted (InvalidArgument: too large, too many
  *   signals): dead-letter it;
  * - config: namespace missing, permission denied: an operator must act; leave the message.
