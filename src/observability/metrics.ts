@@ -19,6 +19,8 @@ export interface PollerMetrics {
   /** Messages handed back with a short visibility after their signal failed. */
   releasedForRetry: Counter<'queue' | 'region'>;
   inFlight: Gauge<'queue' | 'region'>;
+  /** The adaptive bound on messages in flight (at most VODFLOW_MAX_IN_FLIGHT). */
+  inFlightLimit: Gauge;
   circuitOpen: Gauge;
   signalLatency: Histogram<'queue' | 'region'>;
   enqueueToDelete: Histogram<'queue' | 'region'>;
@@ -88,6 +90,11 @@ export function createPollerMetrics(options: { defaultMetrics?: boolean } = {}):
       name: 'vodflow_poller_in_flight',
       help: 'Messages received and not yet deleted, dead-lettered or given up.',
       labelNames: labels,
+      registers: [registry],
+    }),
+    inFlightLimit: new Gauge({
+      name: 'vodflow_poller_in_flight_limit',
+      help: "The adaptive bound on messages in flight: follows Temporal's signal latency and errors, at most VODFLOW_MAX_IN_FLIGHT.",
       registers: [registry],
     }),
     circuitOpen: new Gauge({

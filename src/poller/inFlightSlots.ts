@@ -9,7 +9,22 @@ export class InFlightSlots {
   private used = 0;
   private readonly waiters = new WakeUps();
 
-  constructor(readonly capacity: number) {}
+  constructor(private limit: number) {}
+
+  /** How many messages may be held now (adaptive: see concurrencyLimit.ts). */
+  get capacity(): number {
+    return this.limit;
+  }
+
+  /**
+   * Changes the bound. Shrinking takes no slot back: messages already held finish, and new
+   * receives wait until the count falls under the new bound. Growing wakes waiting loops.
+   */
+  resize(capacity: number): void {
+    const grew = capacity > this.limit;
+    this.limit = Math.max(1, capacity);
+    if (grew) this.waiters.wakeAll();
+  }
 
   get inUse(): number {
     return this.used;

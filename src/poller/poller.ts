@@ -8,6 +8,8 @@ import type { Readiness } from '../observability/healthServer';
 import { Backoff } from './backoff';
 import { CircuitBreaker } from './circuitBreaker';
 import { InFlightSlots } from './inFlightSlots';
+import { ConcurrencyLimit } from './concurrencyLimit';
+import { adaptingConcurrency } from './adaptiveSignaller';
 import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
 import { createMnsQueue } from './mnsQueue';
@@ -85,7 +87,12 @@ export function createPoller(options: PollerOptions): Poller {
     timeoutMs: tuning.signalTimeoutMs,
     ...(config.pipeline ? { pipelineOptions: config.pipeline } : {}),
   });
-  const signaller = options.signaller ? options.signaller(realSignaller) : realSignaller;
+  const signaller = adaptingConcurrency(
+    options.signaller ? options.signaller(realSignaller) : realSignaller,
+    new ConcurrencyLimit({ max: tuning.maxInFlight }),
+    slots,
+    metrics,
+  );
   const consumers = config.queues.map(
     (spec) =>
       new QueueConsumer({
