@@ -6,6 +6,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { LatencySummary } from './latency';
+import type { PhaseSummary } from './videoReadyBreakdown';
 import type { BacklogResult, PacedResult } from './scenarios/consumer';
 import type { CeilingResult } from './scenarios/ceiling';
 
@@ -19,6 +20,10 @@ export interface ScalingPoint {
 
 export interface WorkerLatency extends LatencySummary {
   videos: number;
+  /** Set for a paced run: a new video every 1/rate seconds. */
+  videos_per_s?: number;
+  /** Where the time went, per phase, from the workflow histories (bench/videoReadyBreakdown.ts). */
+  phases_ms?: PhaseSummary;
   /** What the clock measures, in words. */
   measured: string;
 }

@@ -19,6 +19,7 @@ import { toDelivery } from '../deliveries';
 import { benchStack, withBenchStack } from '../benchStack';
 import { summarizeLatency } from '../latency';
 import type { WorkerLatency } from '../results';
+import { readyPhases, summarizePhases, type ReadyPhases } from '../videoReadyBreakdown';
 import { generateWorkload } from '../workload';
 
 export interface WorkerLatencyOptions {
@@ -26,6 +27,11 @@ export interface WorkerLatencyOptions {
   seed: number;
   /** Concurrent signalWithStart calls; low enough that the worker is the thing measured. */
   concurrency?: number;
+  /**
+   * Paced: a new video every 1/rate seconds, its events sent one after the other. Unset: a
+   * burst, every event as fast as `concurrency` lanes can send them.
+   */
+  videosPerSecond?: number;
   log(message: string): void;
 }
 
@@ -101,28 +107,47 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
         const { client } = await stack.temporalClient();
         const lastRequiredAt = new Map<string, number>();
         let next = 0;
+        const send = async (event: (typeof workload.events)[number]): Promise<void> => {
+          const delivery = toDelivery(event);
+          const input: VideoPipelineInput = { mediaId: event.videoId, region: delivery.region };
+          const workflowId = videoWorkflowId(event.videoId);
+          await client.withDeadline(Date.now() + 10_000, () =>
+            client.workflow.signalWithStart(videoPipelineWorkflowType, {
+              workflowId,
+              taskQueue,
+              args: [input],
+              signal: vodEventSignal,
+              signalArgs: [delivery],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          );
+          if (event.lastRequired) lastRequiredAt.set(workflowId, Date.now());
+        };
         const lane = async (): Promise<void> => {
           for (;;) {
             const event = workload.events[next++];
             if (event === undefined) return;
-            const delivery = toDelivery(event);
-            const input: VideoPipelineInput = { mediaId: event.videoId, region: delivery.region };
-            const workflowId = videoWorkflowId(event.videoId);
-            await client.withDeadline(Date.now() + 10_000, () =>
-              client.workflow.signalWithStart(videoPipelineWorkflowType, {
-                workflowId,
-                taskQueue,
-                args: [input],
-                signal: vodEventSignal,
-                signalArgs: [delivery],
-                workflowIdReusePolicy: 'REJECT_DUPLICATE',
-                workflowIdConflictPolicy: 'USE_EXISTING',
-              }),
-            );
-            if (event.lastRequired) lastRequiredAt.set(workflowId, Date.now());
+            await send(event);
           }
         };
-        await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
+        const paced = async (rate: number): Promise<void> => {
+          const byVideo = new Map<string, typeof workload.events>();
+          for (const event of workload.events) {
+            const list = byVideo.get(event.videoId) ?? [];
+            list.push(event);
+            byVideo.set(event.videoId, list);
+          }
+          const startedAt = Date.now() + 100;
+          await Promise.all(
+            [...byVideo.values()].map(async (events, i) => {
+              await new Promise((resolve) => setTimeout(resolve, startedAt + (i * 1000) / rate - Date.now()));
+              for (const event of events) await send(event);
+            }),
+          );
+        };
+        if (options.videosPerSecond) await paced(options.videosPerSecond);
+        else await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
         const deadline = Date.now() + 120_000 + options.videos * 200;
         while (sink.arrivals.size < options.videos && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 100));
@@ -136,11 +161,19 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
           // The webhook can beat the signal's reply to this client; that is a 0 ms share.
           if (from !== undefined) samples.push(Math.max(0, at - from));
         }
+        const phases: ReadyPhases[] = [];
+        for (const workflowId of sink.arrivals.keys()) {
+          const history = await client.workflow.getHandle(workflowId).fetchHistory();
+          const found = readyPhases(history.events ?? []);
+          if (found) phases.push(found);
+        }
         return {
           videos: samples.length,
           ...summarizeLatency(samples),
+          ...(options.videosPerSecond ? { videos_per_s: options.videosPerSecond } : {}),
           measured:
             'last required event signalWithStart returned -> videoReady webhook received (real worker, VOD emulator GetPlayInfo, local sink)',
+          phases_ms: summarizePhases(phases),
         };
       },
     );

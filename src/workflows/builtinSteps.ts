@@ -13,13 +13,16 @@ export const fetchPlayInfoStep = defineStep<VodflowActivities>({
   // Without transcoding there are no streams to ask for.
   when: (ctx) => ctx.options.requiredStages.includes('transcode'),
   timeout: '30 seconds',
-  // GetPlayInfo answers Forbidden.IllegalStatus for a short while after a transcode: a few
-  // minutes of backoff cover it; non-retryable VOD codes (NotFound, …) stop at once.
+  // GetPlayInfo answers Forbidden.IllegalStatus for a short while after a transcode. The
+  // first retries come quickly, because that window is usually well under a second and every
+  // wait here delays the video-ready webhook; doubling from 250 ms to 30 s over 13 attempts
+  // still covers about three minutes. Non-retryable VOD codes (NotFound, …) stop at once.
+  // Only a new schedule: the retry policy is not part of what replay compares.
   retry: {
-    initialInterval: '2 seconds',
+    initialInterval: '250 milliseconds',
     backoffCoefficient: 2,
     maximumInterval: '30 seconds',
-    maximumAttempts: 10,
+    maximumAttempts: 13,
   },
   run: (ctx) => ctx.activities.fetchPlayInfo({ mediaId: ctx.mediaId, region: ctx.region }),
 });
