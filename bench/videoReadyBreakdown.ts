@@ -12,32 +12,36 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 export interface ReadyPhases {
   /** Last vodEvent signal persisted → the workflow task that handles it starts. */
   signal_to_task_ms: number;
-  /** That task starts → fetchPlayInfo is scheduled (the task's own run and its completion). */
-  task_to_play_info_scheduled_ms: number;
-  /** fetchPlayInfo scheduled → completed (queueing, not-ready retries, the VOD call). */
-  play_info_ms: number;
-  /** fetchPlayInfo completed → publishVideoReady scheduled (one more workflow task). */
-  play_info_to_publish_scheduled_ms: number;
+  /**
+   * That task starts → publishVideoReady is scheduled: the workflow tasks on the way and
+   * fetchPlayInfo (an activity task, or a local activity inside the workflow task).
+   */
+  task_to_publish_scheduled_ms: number;
+  /** fetchPlayInfo scheduled → completed when it ran as an activity task (0 when local). */
+  play_info_activity_ms: number;
   /** publishVideoReady scheduled → completed (queueing, the webhook call). */
   publish_ms: number;
+  /** Workflow tasks started from the last signal until publishVideoReady was scheduled. */
+  workflow_tasks: number;
   /** Attempts fetchPlayInfo took (1 = no not-ready retry). */
   play_info_attempts: number;
 }
 
 const phaseNames = [
   'signal_to_task_ms',
-  'task_to_play_info_scheduled_ms',
-  'play_info_ms',
-  'play_info_to_publish_scheduled_ms',
+  'task_to_publish_scheduled_ms',
+  'play_info_activity_ms',
   'publish_ms',
+  'workflow_tasks',
   'play_info_attempts',
 ] as const;
 
-// temporal.api.enums.v1.EventType values, inlined so the bench does not import the proto at runtime.
+// temporal.api.enums.v1.EventType values.
 const WORKFLOW_TASK_STARTED = 6;
 const ACTIVITY_TASK_SCHEDULED = 10;
 const ACTIVITY_TASK_STARTED = 11;
 const ACTIVITY_TASK_COMPLETED = 12;
+const MARKER_RECORDED = 25;
 const WORKFLOW_EXECUTION_SIGNALED = 26;
 
 function timeMs(event: HistoryEvent): number {
@@ -51,6 +55,7 @@ export function readyPhases(events: readonly HistoryEvent[]): ReadyPhases | null
   const activityName = new Map<string, string>();
   let lastSignal: number | null = null;
   let taskStarted: number | null = null;
+  let tasks = 0;
   const scheduled = new Map<string, number>();
   const completed = new Map<string, number>();
   let playInfoAttempts = 0;
@@ -61,9 +66,13 @@ export function readyPhases(events: readonly HistoryEvent[]): ReadyPhases | null
       if (event.workflowExecutionSignaledEventAttributes?.signalName === 'vodEvent') {
         lastSignal = timeMs(event);
         taskStarted = null;
+        tasks = 0;
       }
     } else if (type === WORKFLOW_TASK_STARTED) {
-      if (lastSignal !== null && taskStarted === null) taskStarted = timeMs(event);
+      if (lastSignal !== null && !scheduled.has('publishVideoReady')) {
+        taskStarted ??= timeMs(event);
+        tasks += 1;
+      }
     } else if (type === ACTIVITY_TASK_SCHEDULED) {
       const name = event.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
       activityName.set(id, name);
@@ -76,30 +85,49 @@ export function readyPhases(events: readonly HistoryEvent[]): ReadyPhases | null
         String(event.activityTaskCompletedEventAttributes?.scheduledEventId ?? ''),
       );
       if (name && !completed.has(name)) completed.set(name, timeMs(event));
+    } else if (
+      type === MARKER_RECORDED &&
+      event.markerRecordedEventAttributes?.markerName === 'core_local_activity'
+    ) {
+      // A local activity's marker: its details are JSON payloads; only the attempt count matters here.
+      playInfoAttempts = Math.max(playInfoAttempts, localActivityAttempt(event) ?? 1);
     }
   }
-  const playScheduled = scheduled.get('fetchPlayInfo');
-  const playCompleted = completed.get('fetchPlayInfo');
   const publishScheduled = scheduled.get('publishVideoReady');
   const publishCompleted = completed.get('publishVideoReady');
   if (
     lastSignal === null ||
     taskStarted === null ||
-    playScheduled === undefined ||
-    playCompleted === undefined ||
     publishScheduled === undefined ||
     publishCompleted === undefined
   ) {
     return null;
   }
+  const playScheduled = scheduled.get('fetchPlayInfo');
+  const playCompleted = completed.get('fetchPlayInfo');
   return {
     signal_to_task_ms: taskStarted - lastSignal,
-    task_to_play_info_scheduled_ms: playScheduled - taskStarted,
-    play_info_ms: playCompleted - playScheduled,
-    play_info_to_publish_scheduled_ms: publishScheduled - playCompleted,
+    task_to_publish_scheduled_ms: publishScheduled - taskStarted,
+    play_info_activity_ms:
+      playScheduled !== undefined && playCompleted !== undefined ? playCompleted - playScheduled : 0,
     publish_ms: publishCompleted - publishScheduled,
+    workflow_tasks: tasks,
     play_info_attempts: playInfoAttempts,
   };
+}
+
+function localActivityAttempt(event: HistoryEvent): number | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(data).toString('utf8')) as {
+      attempt?: number;
+      activity_type?: string;
+    };
+    return typeof parsed.attempt === 'number' ? parsed.attempt : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export type PhaseSummary = Record<(typeof phaseNames)[number], { p50: number; p99: number; max: number }>;

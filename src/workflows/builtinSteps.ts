@@ -13,6 +13,9 @@ export const fetchPlayInfoStep = defineStep<VodflowActivities>({
   // Without transcoding there are no streams to ask for.
   when: (ctx) => ctx.options.requiredStages.includes('transcode'),
   timeout: '30 seconds',
+  // One short VOD read: a local activity saves an activity task and a workflow task on the way
+  // to the webhook (docs/BENCHMARKS.md, "Video ready").
+  local: true,
   // GetPlayInfo answers Forbidden.IllegalStatus for a short while after a transcode. The
   // first retries come quickly, because that window is usually well under a second and every
   // wait here delays the video-ready webhook; doubling from 250 ms to 30 s over 13 attempts

@@ -62,6 +62,13 @@ export interface ActivityStepDefinition<A = UntypedActivities> extends StepBase 
   timeout?: Duration;
   /** Default: 1 s doubling to 1 min, 10 attempts. */
   retry?: RetryPolicy;
+  /**
+   * Call the activities as local activities: they run in the worker within the workflow task
+   * that starts the step, so a short call (a VOD API read) costs no activity task and no extra
+   * workflow task. Only for calls that take well under a second; retries longer than a minute
+   * apart become timers. Runs recorded before the flag was set keep their activities.
+   */
+  local?: boolean;
   run(ctx: StepContext<A>): Promise<unknown>;
 }
 

@@ -20,8 +20,10 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { Duration, RetryPolicy } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time';
 import type {
   PipelineState,
@@ -176,6 +178,15 @@ export class StepRunner {
             this.absent.add(name);
             continue;
           }
+          // Histories recorded before a step went local scheduled an activity here; they replay
+          // without the marker and keep doing so.
+          if (
+            node.definition.kind !== 'review' &&
+            node.definition.local === true &&
+            patched(`vodflow-local-step:${name}`)
+          ) {
+            ctx.activities = proxyLocalActivities(activityOptions(node.definition));
+          }
           const previous = this.o.pipeline.steps[name];
           this.record(name, {
             status: 'running',
@@ -240,10 +251,7 @@ export class StepRunner {
       outputs,
       version,
       idempotencyKey: `${workflowId}:${definition.name}:${version}`,
-      activities: proxyActivities({
-        startToCloseTimeout: definition.kind === 'review' ? '1 minute' : (definition.timeout ?? '1 minute'),
-        retry: definition.kind === 'review' ? defaultRetry : (definition.retry ?? defaultRetry),
-      }),
+      activities: proxyActivities(activityOptions(definition)),
     };
   }
 
@@ -339,4 +347,14 @@ interface Outcome {
 export function errorMessage(err: unknown): string {
   const e = err as { message?: string; cause?: { message?: string } };
   return e?.cause?.message ?? e?.message ?? String(err);
+}
+
+function activityOptions(definition: StepDefinition): {
+  startToCloseTimeout: Duration;
+  retry: RetryPolicy;
+} {
+  return {
+    startToCloseTimeout: definition.kind === 'review' ? '1 minute' : (definition.timeout ?? '1 minute'),
+    retry: definition.kind === 'review' ? defaultRetry : (definition.retry ?? defaultRetry),
+  };
 }
