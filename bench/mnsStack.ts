@@ -14,10 +14,12 @@ export const benchCredentials = { accessKeyId: 'bench-access-key', accessKeySecr
 /**
  * In this process, so the bench observes every delete. Visibility long enough that no message
  * comes back during a run: a redelivery would be a second delete attempt, not a slower first one.
+ * The service's rate limit is off: the bench measures vodflow, not the emulator's throttle.
  */
 export const benchMns = {
   mode: 'in-process',
   queueAttributes: { VisibilityTimeout: 600, PollingWaitSeconds: 0 },
+  throttle: false,
 } satisfies MnsSpec;
 
 export interface MnsStack {

@@ -30,7 +30,7 @@ import {
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import type { RunningWorker } from '../../src/worker/createWorker';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import { startMnsEmulator, type FaultConfig, type MnsEmulator } from '../emulators/mns';
+import { startMnsEmulator, type FaultConfig, type MnsEmulator, type ThrottleOptions } from '../emulators/mns';
 import { startVodEmulator, type VodEmulator } from '../emulators/vod';
 import { superviseProcess } from './childProcess';
 import { freePort } from './freePort';
@@ -69,6 +69,11 @@ export interface MnsSpec {
   admin?: boolean;
   /** Given to the event queue and its dead-letter queue after setup (tests shorten the visibility timeout). */
   queueAttributes?: QueueAttributesInput;
+  /**
+   * The in-process emulator's rate limit (429 TooManyRequests); `false` turns it off, so a
+   * benchmark measures its consumer rather than the emulator's throttle. Default: the service's.
+   */
+  throttle?: ThrottleOptions | false;
 }
 
 export interface VodSpec {
@@ -601,6 +606,7 @@ async function mnsPart(
           credentials: [context.credentials],
           ...(persist ? { dataDir: mnsDataDir } : {}),
           admin: spec.admin ?? false,
+          ...(spec.throttle !== undefined ? { throttle: spec.throttle } : {}),
           logger: context.logger.child({ component: 'mns-emulator' }),
         }),
       halt: (emulator) => emulator.stop(),
