@@ -6,10 +6,13 @@
  * - Signal latencies are averaged per window (at least `windowMs` and `minWindowSamples` calls).
  * - A baseline follows the window averages slowly upwards and at once downwards, so it tracks
  *   the server's unloaded latency even when the run starts under load.
- * - Each window: gradient = clamp(tolerance × baseline / window average, 0.5, 1);
+ * - Each window: gradient = clamp(max(tolerance × baseline, floor) / window average, 0.5, 1);
  *   target = limit × gradient + √limit (room for a small queue); the limit moves halfway to it.
  *   At the baseline it grows by about √limit per window; once the latency passes tolerance ×
- *   the baseline it shrinks, by at most half per window.
+ *   the baseline, and the floor, it shrinks, by at most half per window. The floor (a share of
+ *   the signal deadline) keeps a latency that threatens nothing from costing throughput: a
+ *   cluster that is merely far away, or a step up in round-trip time, is not congestion.
+ *   Queueing in an overloaded server is, and it grows with the limit, which is what is cut.
  * - A window whose busiest moment used under half the limit does not grow it: an idle queue
  *   says nothing about how much Temporal could take.
  * - A failed signal (deadline, unavailable) halves the limit at once, but only once per
@@ -27,6 +30,8 @@ export interface ConcurrencyLimitOptions {
   initial?: number;
   /** Latency up to this multiple of the baseline is not congestion. Default 2. */
   tolerance?: number;
+  /** Latency up to this is not congestion either, whatever the baseline. Default 0. */
+  latencyFloorMs?: number;
   /** A window lasts at least this long … Default 100 ms. */
   windowMs?: number;
   /** … and holds at least this many successful calls. Default 10. */
@@ -61,6 +66,7 @@ export class ConcurrencyLimit {
   private readonly min: number;
   private readonly max: number;
   private readonly tolerance: number;
+  private readonly latencyFloorMs: number;
   private readonly windowMs: number;
   private readonly minWindowSamples: number;
   private readonly baselineAlpha: number;
@@ -72,6 +78,7 @@ export class ConcurrencyLimit {
     this.min = Math.max(1, Math.min(this.max, options.min ?? 4));
     this.value = clamp(options.initial ?? this.max, this.min, this.max);
     this.tolerance = options.tolerance ?? 2;
+    this.latencyFloorMs = options.latencyFloorMs ?? 0;
     this.windowMs = options.windowMs ?? 100;
     this.minWindowSamples = options.minWindowSamples ?? 10;
     this.baselineAlpha = 2 / ((options.baselineWindows ?? 600) + 1);
@@ -111,7 +118,8 @@ export class ConcurrencyLimit {
       this.baselineMs === null || averageMs < this.baselineMs
         ? averageMs
         : this.baselineMs + this.baselineAlpha * (averageMs - this.baselineMs);
-    const gradient = clamp((this.tolerance * this.baselineMs) / averageMs, 0.5, 1);
+    const acceptableMs = Math.max(this.tolerance * this.baselineMs, this.latencyFloorMs);
+    const gradient = clamp(acceptableMs / averageMs, 0.5, 1);
     const target = this.value * gradient + Math.sqrt(this.value);
     const next = this.value + (target - this.value) / 2;
     if (next > this.value && peakInFlight < this.value / 2) return 'held';

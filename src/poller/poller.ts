@@ -89,7 +89,8 @@ export function createPoller(options: PollerOptions): Poller {
   });
   const signaller = adaptingConcurrency(
     options.signaller ? options.signaller(realSignaller) : realSignaller,
-    new ConcurrencyLimit({ max: tuning.maxInFlight }),
+    // Under a tenth of the signal deadline, latency is not worth throughput (concurrencyLimit.ts).
+    new ConcurrencyLimit({ max: tuning.maxInFlight, latencyFloorMs: tuning.signalTimeoutMs / 10 }),
     slots,
     metrics,
   );

@@ -114,3 +114,14 @@ test('a maximum below the default floor is both floor and ceiling', () => {
   assert.equal(limiter.limit, 2);
   assert.throws(() => new ConcurrencyLimit({ max: 0 }), /max >= 1/);
 });
+
+test('latency under the floor is not congestion, however far above the baseline', () => {
+  const limiter = new ConcurrencyLimit({ max: 256, latencyFloorMs: 1_000 });
+  window(limiter, 0, 10);
+  // 50 × the baseline, but under the floor: a far cluster, not an overloaded one.
+  for (let w = 1; w < 20; w += 1) window(limiter, w * 100, 500);
+  assert.equal(limiter.limit, 256);
+  // Past the floor: queueing that approaches the deadline, cut.
+  assert.equal(window(limiter, 2_000, 4_000).at(-1), 'shrank');
+  assert.ok(limiter.limit < 256);
+});
