@@ -22,6 +22,8 @@ export interface WorkerLatency extends LatencySummary {
   videos: number;
   /** Set for a paced run: a new video every 1/rate seconds. */
   videos_per_s?: number;
+  /** Paced: videos sent first and left out of the figures. */
+  warmup_videos?: number;
   /** Where the time went, per phase, from the workflow histories (bench/videoReadyBreakdown.ts). */
   phases_ms?: PhaseSummary;
   /** What the clock measures, in words. */

@@ -12,7 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
 import { prefill, sendPaced, type MnsStack } from '../mnsStack';
 import { watchProcess, type ProcessUsage } from '../processStats';
-import { observeQueue, type QueueObservation } from '../queueObserver';
+import { observeQueue, type DeleteRecord, type QueueObservation } from '../queueObserver';
 import type { WorkloadEvent } from '../workload';
 
 export interface ConsumerCommand {
@@ -104,7 +104,7 @@ export async function runBacklog(
   cmd: ConsumerCommand,
   label: string,
   timeoutMs: number,
-  options: { prefilled?: boolean } = {},
+  options: { prefilled?: boolean; beforeStop?: () => Promise<void> } = {},
 ): Promise<BacklogResult> {
   if (!options.prefilled) await prefill(stack, events);
   const observation = observeQueue(stack.emulator, stack.queue);
@@ -120,6 +120,7 @@ export async function runBacklog(
     const done = observation.waitForDeletes(events.length, timeoutMs);
     await Promise.race([done, exitedEarly(child, label)]);
     const usage = watch.finish();
+    await options.beforeStop?.();
     const seconds = (lastDeleteAt(observation) - observation.firstReceiveAt) / 1000;
     return {
       events: observation.deletes.length,
@@ -142,6 +143,13 @@ export async function runPaced(
   cmd: ConsumerCommand,
   label: string,
   timeoutMs: number,
+  options: {
+    /** Called once the consumer answers its first receive, with when (epoch ms) sending started. */
+    onSending?: (startedAtMs: number) => void;
+    beforeStop?: () => Promise<void>;
+    /** Every delete the broker saw, for a scenario that slices them its own way. */
+    onDeletes?: (deletes: readonly DeleteRecord[]) => void;
+  } = {},
 ): Promise<PacedResult> {
   const observation = observeQueue(stack.emulator, stack.queue);
   const child = startConsumer(cmd, label);
@@ -156,9 +164,12 @@ export async function runPaced(
     }
     watch.markStart();
     const started = Date.now();
+    options.onSending?.(started);
     await sendPaced(stack, events, ratePerS);
     await Promise.race([observation.waitForDeletes(events.length, timeoutMs), exitedEarly(child, label)]);
     const usage = watch.finish();
+    await options.beforeStop?.();
+    options.onDeletes?.(observation.deletes);
     const lastDelete = lastDeleteAt(observation);
     // The broker's enqueue order is the send order; the warm-up is the first warmupEvents of it.
     const byEnqueue = [...observation.deletes].sort((a, b) => a.enqueueTime - b.enqueueTime);

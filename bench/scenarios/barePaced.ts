@@ -1,0 +1,85 @@
+/**
+ * The bare client paced: the ceiling's signalWithStart (same options, same payloads), sent at
+ * a fixed rate instead of as fast as possible. Its call latency at the rate the poller's
+ * latency run uses is the floor the poller's enqueue → delete is compared with.
+ */
+import { Client, Connection } from '@temporalio/client';
+import {
+  videoPipelineWorkflowType,
+  videoWorkflowId,
+  vodEventSignal,
+  type VideoEventDelivery,
+  type VideoPipelineInput,
+} from '../../src/shared/definitions';
+import { summarizeLatency, type LatencySummary } from '../latency';
+
+export interface BarePacedOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
+  ratePerS: number;
+  /** The first calls, left out of the latency (connection, JIT, first workflows). */
+  warmupCalls: number;
+  timeoutMs?: number;
+}
+
+export interface BarePacedResult {
+  calls: number;
+  warmup_calls: number;
+  rate_events_per_s: number;
+  failures: number;
+  call_latency: LatencySummary;
+}
+
+export async function runBarePaced(options: BarePacedOptions): Promise<BarePacedResult> {
+  const connection = await Connection.connect({ address: options.address, connectTimeout: 10_000 });
+  const client = new Client({ connection, namespace: options.namespace });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const latencies: number[] = [];
+  let failures = 0;
+  try {
+    const started = performance.now();
+    const calls: Promise<void>[] = [];
+    for (let i = 0; i < options.deliveries.length; i += 1) {
+      // An absolute schedule, as the paced MNS sender keeps: a late tick does not shift the rest.
+      const wait = started + (i * 1000) / options.ratePerS - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const delivery = options.deliveries[i]!;
+      const input: VideoPipelineInput = { mediaId: delivery.event.mediaId, region: delivery.region };
+      const t0 = performance.now();
+      calls.push(
+        client
+          .withDeadline(Date.now() + timeoutMs, () =>
+            client.workflow.signalWithStart(videoPipelineWorkflowType, {
+              workflowId: videoWorkflowId(delivery.event.mediaId),
+              taskQueue: options.taskQueue,
+              args: [input],
+              signal: vodEventSignal,
+              signalArgs: [delivery],
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              workflowIdConflictPolicy: 'USE_EXISTING',
+            }),
+          )
+          .then(
+            () => {
+              if (i >= options.warmupCalls) latencies.push(performance.now() - t0);
+            },
+            () => {
+              failures += 1;
+            },
+          ),
+      );
+    }
+    await Promise.all(calls);
+    return {
+      calls: latencies.length,
+      warmup_calls: options.warmupCalls,
+      rate_events_per_s: Math.round(options.ratePerS * 10) / 10,
+      failures,
+      call_latency: summarizeLatency(latencies),
+    };
+  } finally {
+    await connection.close();
+  }
+}
