@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import type { Logger } from '../../src/observability/logger';
+import { createLogger, type Logger } from '../../src/observability/logger';
 import { ConfigError, loadConfig, type Role, type VodflowConfig } from '../../src/config';
+import { describeUnknownVariables } from '../../src/config/unknownVariables';
 
 /**
  * Loads the configuration or exits 2 with every problem listed (values of secrets never shown).
@@ -11,8 +12,9 @@ export function configOrExit(
   file: string | undefined,
   overrides: Record<string, string> = {},
 ): VodflowConfig {
+  let config: VodflowConfig;
   try {
-    return loadConfig({ role, ...(file ? { file } : {}), env: { ...process.env, ...overrides } });
+    config = loadConfig({ role, ...(file ? { file } : {}), env: { ...process.env, ...overrides } });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`vodflow ${role}: ${err.message}`);
@@ -20,6 +22,15 @@ export function configOrExit(
     }
     throw err;
   }
+  // Once per process, before anything else is logged: a misspelt setting is otherwise silently
+  // replaced by its default.
+  if (config.unknownVariables.length > 0) {
+    createLogger(role, config.logLevel).warn(
+      { variables: config.unknownVariables.map((v) => v.name) },
+      describeUnknownVariables(config.unknownVariables),
+    );
+  }
+  return config;
 }
 
 /** VODFLOW_ALLOW_INSECURE let plain-http endpoints through: say so at every start. */

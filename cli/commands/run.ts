@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { startHealthServer } from '../../src/observability/healthServer';
 import { createLogger } from '../../src/observability/logger';
+import { createPollerMetrics } from '../../src/observability/metrics';
+import { startProcessHealth, workerReadiness } from '../../src/process/processHealth';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
 import {
   configOrExit,
@@ -22,23 +23,22 @@ export function registerRunCommand(program: Command): void {
       const logger = createLogger('vodflow', config.logLevel);
       warnInsecureEndpoints(config, logger);
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
-      const worker = await startWorkerProcess(
-        config,
-        logger.child({ component: 'worker' }),
-        createWorkerMetrics({ defaultMetrics: false }),
-      );
-      const poller = await startPollerProcess(config, logger.child({ component: 'poller' }));
-      const health = await startHealthServer({
-        host: config.http.host,
-        port: config.http.port,
-        registries: [poller.poller.metrics.registry, worker.metrics.registry],
-        readiness: () => {
-          if (worker.worker.getState() !== 'RUNNING')
-            return { ready: false, reason: `worker ${worker.worker.getState()}` };
-          return poller.poller.readiness();
-        },
+      const pollerMetrics = createPollerMetrics({ defaultMetrics: true });
+      const workerMetrics = createWorkerMetrics({ defaultMetrics: false });
+      const health = await startProcessHealth({
+        http: config.http,
+        registries: [pollerMetrics.registry, workerMetrics.registry],
+        starting: `connecting to Temporal at ${config.temporal.address}`,
       });
       logger.info({ port: health.port }, 'metrics and health on /metrics, /healthz, /readyz');
+      const worker = await startWorkerProcess(config, logger.child({ component: 'worker' }), workerMetrics);
+      const poller = await startPollerProcess(config, logger.child({ component: 'poller' }), {
+        metrics: pollerMetrics,
+      });
+      health.serve(() => {
+        const workerState = workerReadiness(worker.worker.getState());
+        return workerState.ready ? poller.poller.readiness() : workerState;
+      });
       stopOnSignals(logger, async () => {
         // Poller first: its in-flight signals need no worker, and the worker may finish tasks meanwhile.
         await poller.stop();

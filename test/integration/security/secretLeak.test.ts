@@ -69,8 +69,7 @@ function baseEnv(webhookUrl: string): NodeJS.ProcessEnv {
   return {
     ALIBABA_CLOUD_ACCESS_KEY_ID: planted.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: planted.accessKeySecret,
-    TEMPORAL_ADDRESS: temporal.server.address,
-    TEMPORAL_NAMESPACE: temporal.server.namespace,
+    ...temporal.server.clientEnv,
     VODFLOW_QUEUES: `cn-shanghai=${mns.endpoint}/leak-events`,
     VODFLOW_VOD_ENDPOINT: vod.endpoint,
     VODFLOW_WEBHOOK_URL: webhookUrl,

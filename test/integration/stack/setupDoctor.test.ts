@@ -34,7 +34,7 @@ before(async () => {
   env = {
     ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-    TEMPORAL_ADDRESS: temporal.server.address,
+    ...temporal.server.clientEnv,
     VODFLOW_QUEUES: `${region}=${mns.endpoint}/vod-events`,
     VODFLOW_VOD_ENDPOINT: vod.endpoint,
     VODFLOW_TASK_QUEUE: 'doctor-checks',
@@ -171,7 +171,7 @@ test('doctor names every misconfiguration precisely', async (t) => {
       errorLines(result).join('\n'),
       /search attributes: missing VodStage: register with `temporal operator/,
     );
-    await ensureSearchAttributes(temporal.server.address, 'default');
+    await ensureSearchAttributes(temporal.server.clientEnv);
   });
 
   await t.test('Temporal unreachable', async () => {
