@@ -4,12 +4,13 @@
  * checker found a problem.
  *
  *   npm run chaos -- --videos 500 --seed 7 --keep
+ *   npm run chaos -- --short --temporal cluster     # on scripts/cluster, with cluster faults
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../harness/stack/paths';
-import { fullRunOptions, runChaos, shortRunOptions } from './chaosRun';
+import { clusterRunOptions, fullRunOptions, runChaos, shortRunOptions, type ChaosOptions } from './chaosRun';
 
 const program = new Command()
   .name('chaos')
@@ -18,17 +19,59 @@ const program = new Command()
   .option('--short', 'the short run of the test suite (200 videos)')
   .option('--out <file>', 'results file', path.join(repoRoot, 'reliability', 'results', 'latest.json'))
   .option('--keep', 'keep the data dir (logs of every process) for inspection')
+  .option(
+    '--temporal <server>',
+    'dev-server (default) or cluster (scripts/cluster, mTLS, cluster faults)',
+    'dev-server',
+  )
+  .option('--cluster-dir <dir>', 'state dir of the cluster (VODFLOW_CLUSTER_DIR)')
   .parse(process.argv);
 
-const opts = program.opts<{ videos: string; seed: string; short?: boolean; out: string; keep?: boolean }>();
+const opts = program.opts<{
+  videos: string;
+  seed: string;
+  short?: boolean;
+  out: string;
+  keep?: boolean;
+  temporal: string;
+  clusterDir?: string;
+}>();
+
+/** The full run on the cluster: the full workload, with the cluster faults at the full run's scale. */
+const fullClusterOptions: ChaosOptions = {
+  ...fullRunOptions,
+  temporal: 'cluster',
+  temporalRestarts: 0,
+  historyKills: 4,
+  matchingKills: 2,
+  frontendRestarts: 2,
+  postgresRestarts: 2,
+};
 
 async function main(): Promise<void> {
-  const base = opts.short ? shortRunOptions : fullRunOptions;
+  if (opts.temporal !== 'dev-server' && opts.temporal !== 'cluster') {
+    throw new Error(`invalid --temporal ${opts.temporal} (dev-server or cluster)`);
+  }
+  const onCluster = opts.temporal === 'cluster';
+  const base = onCluster
+    ? opts.short
+      ? clusterRunOptions
+      : fullClusterOptions
+    : opts.short
+      ? shortRunOptions
+      : fullRunOptions;
   const videos = opts.short ? base.videos : Number(opts.videos);
   const seed = Number(opts.seed);
   if (!Number.isInteger(videos) || videos < 1) throw new Error(`invalid --videos ${opts.videos}`);
   if (!Number.isInteger(seed)) throw new Error(`invalid --seed ${opts.seed}`);
-  const result = await runChaos({ ...base, videos, seed, keepDataDir: opts.keep ?? false });
+  const clusterDir = opts.clusterDir ?? process.env.VODFLOW_CLUSTER_DIR;
+  const result = await runChaos({
+    ...base,
+    videos,
+    seed,
+    keepDataDir: opts.keep ?? false,
+    ...(onCluster && clusterDir ? { clusterStateDir: clusterDir } : {}),
+  });
   const text = `${JSON.stringify({ generatedAt: new Date().toISOString(), ...result }, null, 2)}\n`;
   await mkdir(path.dirname(opts.out), { recursive: true });
   await writeFile(opts.out, text);

@@ -253,7 +253,7 @@ export async function ensureSearchAttributes(clientEnv: TemporalClientEnv): Prom
  * Registers the namespace unless it exists, then waits until the frontend serves it: a new
  * namespace reaches the frontend's cache a few seconds after it was registered.
  */
-async function ensureNamespace(clientEnv: TemporalClientEnv): Promise<void> {
+export async function ensureNamespace(clientEnv: TemporalClientEnv): Promise<void> {
   const namespace = clientEnv.TEMPORAL_NAMESPACE ?? 'default';
   const connection = await connectWith(clientEnv, 5_000);
   try {
