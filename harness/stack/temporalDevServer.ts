@@ -42,8 +42,12 @@ export interface TemporalDevServerOptions {
   /** Web UI port; null (default) runs headless. */
   uiPort?: number | null;
   namespace?: string;
-  /** Tests trade durability on an OS crash for speed; the local stack keeps NORMAL. */
-  synchronous?: 'OFF' | 'NORMAL';
+  /**
+   * SQLite's synchronous pragma (journal_mode is WAL). FULL: every commit fsynced, nothing
+   * acknowledged is lost in a machine crash (`dev`). NORMAL (default): a machine crash can
+   * lose the last commits, a process crash cannot. OFF: tests and the bench, speed only.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
   readyTimeoutMs?: number;
   /** Append the server's output to dataDir/<name>.log (default) rather than drop it. */
   log?: boolean;

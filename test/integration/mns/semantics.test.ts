@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
+import { snapshotFileName } from '../../../harness/emulators/mns/persistence';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
 import { errorCode, rawMnsRequest } from './rawMns';
@@ -127,6 +129,25 @@ describe('MNS emulator admin endpoint and persistence', () => {
   });
   after(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  test('with --data-dir a send or delete is acknowledged only once it is in the snapshot on disk', async () => {
+    const dir = path.join(dataDir, 'durable');
+    const emulator = await startMnsEmulator({ credentials, logger, dataDir: dir });
+    const onDisk = (): string => readFileSync(path.join(dir, snapshotFileName), 'utf8');
+    try {
+      const mns = createMnsClient({ endpoint: emulator.endpoint, accessKeyId: 'ak', accessKeySecret: 'sk' });
+      await mns.createQueue('durable');
+      // No stop, no flush: what the emulator acknowledged must already be in the file, as
+      // it would be after a SIGKILL or a machine crash.
+      const sent = await mns.sendMessage('durable', { MessageBody: 'acknowledged-means-persisted' });
+      assert.ok(onDisk().includes(sent.body.MessageId), 'the sent message is on disk when acknowledged');
+      const received = await mns.receiveMessage('durable', 1);
+      await mns.deleteMessage('durable', received.body.ReceiptHandle);
+      assert.ok(!onDisk().includes(sent.body.MessageId), 'the delete is on disk when acknowledged');
+    } finally {
+      await emulator.stop();
+    }
   });
 
   test('the admin endpoint is off unless enabled, and sets faults at run time when on', async () => {
