@@ -479,9 +479,9 @@ async function strike(
         log('temporal: back');
         break;
       case 'restart-mns':
-        // A graceful stop: an MNS outage, not MNS losing acknowledged messages. The emulator
-        // persists write-behind (200 ms), so a SIGKILL could forget sends it acknowledged,
-        // which the real service never does and which no consumer could make up for.
+        // A graceful stop: an MNS outage. (With its data dir the emulator answers a change only
+        // once it is fsynced, so a SIGKILL would lose nothing acknowledged either; the stop
+        // keeps the injection counters, which live in memory, countable.)
         log(`mns emulator: stopped, down ${action.downMs} ms`);
         // Its injection counters live in memory: bank them before the stop.
         faults.bank(await mnsInjected(stack));
