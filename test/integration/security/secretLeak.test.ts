@@ -203,11 +203,16 @@ test('a stack run through failures keeps every planted secret out of logs, outpu
   }
   assert.match(run.output(), /"level":(20|30|40)/);
 
-  // Bad TLS: an API key sends TLS to a plaintext server; the poller retries and logs why.
+  // Bad TLS: an API key sends TLS to a plaintext server (the MNS emulator's HTTP port, so the
+  // same on a dev server and on the mTLS cluster); the poller retries and logs why.
+  const plaintext = Object.fromEntries(
+    Object.entries(baseEnv(webhookUrl)).filter(([name]) => !name.startsWith('TEMPORAL_TLS')),
+  );
   const badTls = startCli(
     ['poller'],
     {
-      ...baseEnv(webhookUrl),
+      ...plaintext,
+      TEMPORAL_ADDRESS: new URL(mns.endpoint).host,
       TEMPORAL_API_KEY: planted.temporalApiKey,
       ALIBABA_CLOUD_SECURITY_TOKEN: planted.securityToken,
       VODFLOW_HTTP_PORT: '0',
