@@ -220,8 +220,12 @@ test('a stack run through failures keeps every planted secret out of logs, outpu
     },
     'poller with bad TLS',
   );
-  await until('a TLS failure logged', () => badTls.output().includes('Temporal not reachable yet'), 60_000);
-  await badTls.stop();
+  try {
+    await until('a TLS failure logged', () => badTls.output().includes('Temporal not reachable yet'), 60_000);
+  } finally {
+    // A poller left running would keep this file's process alive after a failure.
+    await badTls.stop();
+  }
 
   // Settings that stop the process at once, each with a planted value in it.
   const refusals: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
