@@ -364,7 +364,8 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
         // /healthz answers from the start; ready means connected to Temporal (and, for a
         // poller, receiving from MNS).
         ready: () => httpReady(`http://127.0.0.1:${port}/readyz`),
-        readyTimeoutMs: 60_000,
+        // Ready means connected: under cluster faults on a loaded machine that can take a while.
+        readyTimeoutMs: 120_000,
       });
       return extend(child, {
         mode: 'child' as const,
