@@ -366,8 +366,9 @@ test('a second signal exits at once, and the messages it abandoned are delivered
   const queue = await stack.queue('it-twice', 2);
   const video = newVideoId();
   const ids = [await stack.send(queue, uploadBody(video, 1)), await stack.send(queue, uploadBody(video, 2))];
-  // Deletes fail, so the first SIGTERM's drain is still retrying them when the second arrives.
-  stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
+  // Deletes hang for seconds and then fail without effect, so the first SIGTERM's drain is
+  // still waiting on them when the second arrives, however long the signals took to show.
+  stack.mns.setFaults({ BatchDeleteMessage: { latencyMs: 5_000, dropRate: 1, dropPhase: 'before' } });
   const child = await stack.spawnPoller([queue]);
   const signalledIds = async () => (await stack.signals(video)).map((d) => d.messageId);
   const count = (list: string[], id: string) => list.filter((d) => d === id).length;
