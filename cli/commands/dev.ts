@@ -9,7 +9,7 @@ import {
   type LocalStackPorts,
 } from '../../harness/stack/localStack';
 import { repoRoot } from '../../harness/stack/paths';
-import { stopOnSignals } from './lifecycle';
+import { stopOnSignals, warnUnknownVariables } from './lifecycle';
 
 export interface StackCliOptions {
   temporalPort: string;
@@ -90,6 +90,7 @@ export function registerDevCommand(program: Command): void {
       ),
   ).action(async (opts: StackCliOptions & { dataDir: string }) => {
     const logger = createLogger('vodflow-dev', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
+    warnUnknownVariables(undefined, logger);
     const stack = await startLocalStack({
       dataDir: path.resolve(opts.dataDir),
       ports: stackPorts(opts),
