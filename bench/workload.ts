@@ -1,5 +1,5 @@
 /**
- * The seeded benchmark workload: raw VOD event bodies exactly as vod-events.md §3 shows
+ * The seeded benchmark workload: raw VOD event bodies exactly as docs/VOD-API.md describes
  * them (loose types included: numeric strings next to numbers), several per video, in a
  * seeded interleaved order. The same seed gives the same bytes, so every scenario of one
  * run, and runs on different machines, push the identical workload.
@@ -51,7 +51,7 @@ const heights: Record<string, number> = {
 const baseEventTimeMs = Date.UTC(2026, 0, 1, 0, 0, 0);
 
 function vodTime(ms: number): string {
-  // VOD event times have second resolution (vod-events.md §2).
+  // VOD event times have second resolution (docs/VOD-API.md, "Body conventions").
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 

@@ -9,16 +9,23 @@ type Register = (program: Command) => void;
  * and unknown commands load them all, so `--help` lists everything.
  */
 const commands: Record<string, () => Promise<Register>> = {
+  backfill: async () => (await import('./commands/backfill')).registerBackfillCommand,
+  cancel: async () => (await import('./commands/cancel')).registerCancelCommand,
   decode: async () => (await import('./commands/decode')).registerDecodeCommand,
   demo: async () => (await import('./commands/demo')).registerDemoCommand,
   dev: async () => (await import('./commands/dev')).registerDevCommand,
   doctor: async () => (await import('./commands/doctor')).registerDoctorCommand,
+  ingress: async () => (await import('./commands/ingress')).registerIngressCommand,
+  list: async () => (await import('./commands/list')).registerListCommand,
   'mns-emulator': async () => (await import('./commands/mnsEmulator')).registerMnsEmulatorCommand,
   poller: async () => (await import('./commands/poller')).registerPollerCommand,
+  redrive: async () => (await import('./commands/redrive')).registerRedriveCommand,
+  rerun: async () => (await import('./commands/rerun')).registerRerunCommand,
   review: async () => (await import('./commands/review')).registerReviewCommand,
   run: async () => (await import('./commands/run')).registerRunCommand,
   setup: async () => (await import('./commands/setup')).registerSetupCommand,
   simulate: async () => (await import('./commands/simulate')).registerSimulateCommand,
+  status: async () => (await import('./commands/status')).registerStatusCommand,
   'vod-emulator': async () => (await import('./commands/vodEmulator')).registerVodEmulatorCommand,
   worker: async () => (await import('./commands/worker')).registerWorkerCommand,
 };

@@ -1,8 +1,8 @@
 /**
  * One chaos run: start the stack, let the VOD emulator upload the seeded videos (which
- * pushes their events into MNS like VOD), plant poison and late duplicates, strike the
- * scheduled faults while messages flow, heal, wait for the system to settle, then hand
- * everything to the independent checker.
+ * pushes their events into MNS like VOD, or in HTTP mode posts them to the ingress), plant
+ * poison and late duplicates, strike the scheduled faults while messages flow, heal, wait for
+ * the system to settle, then hand everything to the independent checker.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import {
   type FaultScheduleOptions,
 } from './faultSchedule';
 import { escapeXml } from '../src/mns/xml';
+import { signedHeaders } from '../src/ingress/signature';
 import { generatePoison, poisonCorpus, type PoisonMessage } from './poison';
 import { createRandom } from '../harness/random';
 import { startChaosStack, type ChaosStack } from './stack';
@@ -30,6 +31,8 @@ import { generateWorkload } from './workload';
 type FaultCounts = Omit<FaultScheduleOptions, 'seed' | 'windowMs' | 'pollers' | 'workers'>;
 
 export interface ChaosOptions extends FaultCounts {
+  /** Where VOD pushes: the MNS queue and two pollers (default), or the HTTP ingress. */
+  callback?: 'mns' | 'http';
   videos: number;
   seed: number;
   /** Simulated uploads started per second. */
@@ -100,6 +103,30 @@ export const clusterRunOptions: ChaosOptions = {
   postgresRestarts: 1,
 };
 
+/**
+ * HTTP mode, short enough for `npm test`: 50 videos over 20 s, the ingress killed for 10 s in
+ * the middle (VOD's three pushes a second apart all fail meanwhile, so those events are lost
+ * for good), a worker kill and webhook refusals. What VOD lost is recovered by the workflow's
+ * reconciliation for every video at least one of whose events arrived.
+ */
+export const httpShortRunOptions: ChaosOptions = {
+  ...shortRunOptions,
+  callback: 'http',
+  videos: 50,
+  uploadsPerSecond: 2.5,
+  pollerKills: 0,
+  workerKills: 1,
+  temporalRestarts: 0,
+  mnsRestarts: 0,
+  latencySpikes: 0,
+  connectionDrops: 0,
+  ingressKills: 1,
+  ingressDownMs: 10_000,
+  mnsErrorRate: 0,
+  generatedPoison: 6,
+  convergenceTimeoutMs: 120_000,
+};
+
 /** Pipeline deadlines short enough that reconciliation happens within a run. */
 export const chaosPipelineOptions = {
   overdueAfterMs: { upload: 20_000, transcode: 20_000, snapshot: 20_000 },
@@ -110,6 +137,7 @@ export const chaosPipelineOptions = {
 
 export interface ChaosResult {
   temporal: 'dev-server' | 'cluster';
+  callback: 'mns' | 'http';
   seed: number;
   videos: number;
   events_produced: number;
@@ -121,6 +149,10 @@ export interface ChaosResult {
   events_dropped_planned: number;
   events_dropped_after_3_attempts: number;
   events_superseded_by_reconciliation: number;
+  /** Videos some but not all of whose events VOD delivered: they finish through reconciliation. */
+  videos_partially_delivered: number;
+  /** Videos none of whose events VOD delivered: undiscoverable without a backfill sweep. */
+  videos_undelivered: number;
   dlq_duplicates: number;
   poison_planted: number;
   faults: Record<FaultKind | 'mns_5xx_injected' | 'mns_connections_dropped' | 'sink_refusals', number>;
@@ -137,6 +169,7 @@ export interface ChaosResult {
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const log = options.log ?? ((m: string) => console.error(`[chaos] ${m}`));
+  const callback = options.callback ?? 'mns';
   const started = Date.now();
   const dataDir = await mkdtemp(path.join(tmpdir(), 'vodflow-chaos-'));
   log(`data dir ${dataDir}`);
@@ -146,9 +179,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   const schedule = planFaults({
     seed: options.seed,
     windowMs: productionMs,
-    pollers: 2,
+    pollers: callback === 'http' ? 0 : 2,
     workers: 2,
-    pollerKills: options.pollerKills,
+    pollerKills: callback === 'http' ? 0 : options.pollerKills,
     workerKills: options.workerKills,
     temporalRestarts: options.temporalRestarts,
     mnsRestarts: options.mnsRestarts,
@@ -162,6 +195,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
           postgresRestarts: options.postgresRestarts ?? 0,
         }
       : {}),
+    ingressKills: callback === 'http' ? (options.ingressKills ?? 0) : 0,
+    ...(options.ingressDownMs !== undefined ? { ingressDownMs: options.ingressDownMs } : {}),
   });
   if (!onCluster && schedule.some((a) => a.kind.startsWith('kill-h') || a.kind.startsWith('kill-m'))) {
     throw new Error('cluster faults need the cluster');
@@ -185,6 +220,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     ...(cluster
       ? { cluster: { handle: cluster, namespace: `chaos-${options.seed}-${Date.now().toString(36)}` } }
       : {}),
+    callback,
   });
   try {
     const faults = new MnsFaults(stack, options.mnsErrorRate);
@@ -211,7 +247,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     stack.sink.setRefuseRate(0);
     // On the cluster, `start` starts whichever of its processes is down.
     if (stack.cluster) await stack.cluster.start();
-    for (const child of [stack.temporal, stack.mns, ...stack.workers, ...stack.pollers]) await child.start();
+    for (const child of parts(stack)) await child.start();
 
     const expected = expectations(stack, videoSpecs);
     const converged = await converge(stack, expected, options.convergenceTimeoutMs, log);
@@ -244,6 +280,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const mnsStats = await mnsInjected(stack);
     return {
       temporal: onCluster ? 'cluster' : 'dev-server',
+      callback,
       seed: options.seed,
       videos: options.videos,
       events_produced: records.filter((r) => r.copy === 0 && producedOutcomes.has(r.outcome)).length,
@@ -254,6 +291,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       events_dropped_planned: records.filter((r) => r.copy === 0 && r.outcome === 'lost').length,
       events_dropped_after_3_attempts: records.filter((r) => r.copy === 0 && r.outcome === 'dropped').length,
       events_superseded_by_reconciliation: check.events_superseded_by_reconciliation,
+      videos_partially_delivered: expected.filter(
+        (v) => v.delivered.length > 0 && v.neverDelivered.length > 0,
+      ).length,
+      videos_undelivered: expected.filter((v) => v.delivered.length === 0).length,
       dlq_duplicates: check.dlq_duplicates,
       poison_planted: poison.length,
       faults: {
@@ -267,12 +308,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
       effects_duplicated: check.effects_duplicated,
       dlq_count: check.dlq_count,
       queue_left: check.queue_left.visible + check.queue_left.in_flight + check.queue_left.delayed,
-      unexpected_exits: Object.fromEntries(
-        [stack.temporal, stack.mns, ...stack.workers, ...stack.pollers].map((p) => [
-          p.name,
-          p.unexpectedExits.length,
-        ]),
-      ),
+      unexpected_exits: Object.fromEntries(parts(stack).map((p) => [p.name, p.unexpectedExits.length])),
       converged,
       durations_ms: {
         production: productionDone - productionStart,
@@ -287,6 +323,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     if (options.keepDataDir) log(`kept ${dataDir}`);
     else await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Every part of the system under test (what healing starts again). */
+function parts(stack: ChaosStack): StackPart[] {
+  return [
+    stack.temporal,
+    stack.mns,
+    ...stack.workers,
+    ...stack.pollers,
+    ...(stack.ingress ? [stack.ingress] : []),
+  ];
 }
 
 function plannedPoison(options: ChaosOptions): PoisonMessage[] {
@@ -322,9 +369,12 @@ async function produce(
 
 /**
  * SendMessage faults are configured so that a failed send did not enqueue (error answers,
- * drops before the operation), so retrying until success sends exactly one copy.
+ * drops before the operation), so retrying until success sends exactly one copy. In HTTP mode
+ * the body is posted to the ingress, signed as VOD signs, until it answers 200 (a retry after
+ * a lost answer may dead-letter a copy, which the checker counts apart).
  */
 async function sendExactlyOnce(stack: ChaosStack, body: string): Promise<void> {
+  if (stack.ingress) return postUntilAccepted(stack.ingress.callbackUrl, stack.ingress.authKey, body);
   for (let attempt = 0; ; attempt += 1) {
     try {
       await stack.mnsClient.sendMessage(stack.queue, { MessageBody: escapeXml(body) });
@@ -333,6 +383,26 @@ async function sendExactlyOnce(stack: ChaosStack, body: string): Promise<void> {
       if (attempt > 200) throw err;
       await sleep(200);
     }
+  }
+}
+
+async function postUntilAccepted(url: string, authKey: string, body: string): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...signedHeaders(url, authKey) },
+        body,
+        signal: AbortSignal.timeout(5_000),
+      });
+      await response.arrayBuffer();
+      if (response.status === 200) return;
+      if (Date.now() > deadline) throw new Error(`the ingress answered ${response.status}`);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    await sleep(200);
   }
 }
 
@@ -471,6 +541,14 @@ async function strike(
         log(`cluster: ${service} back`);
         break;
       }
+      case 'kill-ingress': {
+        const ingress = stack.ingress;
+        if (!ingress) break;
+        log(`ingress: SIGKILL, down ${action.downMs} ms`);
+        await ingress.kill();
+        pending.push(restartLater(ingress, action.downMs, log).then(() => log('ingress: back')));
+        break;
+      }
       case 'restart-temporal':
         log(`temporal: SIGKILL, down ${action.downMs} ms`);
         await stack.temporal.kill();
@@ -556,6 +634,7 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
     const view = stack.vod.video(videoId)!;
     const delivered = new Map<string, { eventType: string; body: Record<string, unknown> }>();
     const all = new Map<string, { eventType: string; body: Record<string, unknown> }>();
+    const attempted = new Set<string>();
     for (const record of view.events) {
       // Events the callback does not select are never meant to reach the queue.
       if (!producedOutcomes.has(record.outcome)) continue;
@@ -563,6 +642,12 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
       all.set(key, { eventType: record.eventType, body: record.body });
       if (record.outcome === 'delivered')
         delivered.set(key, { eventType: record.eventType, body: record.body });
+      // 'dropped': VOD tried three times and gave up; 'lost': dropped before any try. A try the
+      // emulator failed on purpose never left it; any other may have reached the receiver.
+      const reachedOut = record.attempts.some(
+        (a) => !a.ok && !/injected by failDeliveryRate/.test(a.error ?? ''),
+      );
+      if (record.outcome === 'dropped' && reachedOut) attempted.add(key);
     }
     // VOD's own plan decides: a transcode with no successful stream (or a bad source) fails.
     const transcode = view.plan.transcode;
@@ -572,6 +657,7 @@ function expectations(stack: ChaosStack, videoSpecs: Map<string, UploadSpec>): E
       outcome: fails ? 'transcode-failed' : spec.expected === 'published' ? 'published' : 'transcode-failed',
       delivered: [...delivered.values()],
       neverDelivered: [...all.entries()].filter(([key]) => !delivered.has(key)).map(([, e]) => e),
+      attemptedUndelivered: [...attempted].filter((key) => !delivered.has(key)).length,
     };
   });
 }

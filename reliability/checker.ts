@@ -23,6 +23,12 @@ export interface ExpectedVideo {
   delivered: { eventType: string; body: Record<string, unknown> }[];
   /** Events VOD produced but never wrote (dropped on purpose, or after 3 failed writes). */
   neverDelivered: { eventType: string; body: Record<string, unknown> }[];
+  /**
+   * How many of neverDelivered VOD did try to write: a push VOD counts as failed may still have
+   * been persisted (the receiver signalled, then its answer was lost), so such a video may or may
+   * not be known. Either way is right; if it is known, it must end as expected, published once.
+   */
+  attemptedUndelivered: number;
 }
 
 export interface CheckerTargets {
@@ -126,7 +132,7 @@ export async function checkRun(
       const videoRuns = (byWorkflowId.get(targets.workflowIdOf(video.videoId)) ?? []).sort(
         (a, b) => a.startTime.getTime() - b.startTime.getTime(),
       );
-      if (video.delivered.length === 0) {
+      if (video.delivered.length === 0 && (videoRuns.length === 0 || video.attemptedUndelivered === 0)) {
         // Nothing ever reached the queue: no consumer can know this video exists.
         undiscoverable += 1;
         if (videoRuns.length > 0)
@@ -397,6 +403,8 @@ function checkPublications(
   for (const video of videos) {
     const list = byVideo.get(video.videoId) ?? [];
     const mustPublish = video.delivered.length > 0 && publishedOutcomes.includes(video.outcome);
+    // A push VOD counted as failed may have been persisted all the same (see attemptedUndelivered).
+    const mayPublish = video.attemptedUndelivered > 0 && publishedOutcomes.includes(video.outcome);
     if (mustPublish) expected += 1;
     const keys = new Set(list.map((r) => r.idempotencyKey ?? '(none)'));
     // The publication's own version when it states one; otherwise its bytes.
@@ -405,7 +413,7 @@ function checkPublications(
       missing += 1;
       findings.push({ videoId: video.videoId, problem: 'publication missing' });
     }
-    if (!mustPublish && list.length > 0) {
+    if (!mustPublish && !mayPublish && list.length > 0) {
       duplicated += 1;
       findings.push({ videoId: video.videoId, problem: 'published although it should not be' });
     }

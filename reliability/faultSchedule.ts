@@ -7,6 +7,8 @@ import { createRandom } from '../harness/random';
 export type FaultAction =
   | { kind: 'kill-poller'; atMs: number; target: number; downMs: number }
   | { kind: 'kill-worker'; atMs: number; target: number; downMs: number }
+  /** HTTP mode: the ingress SIGKILLed; VOD's pushes meanwhile fail three times and are lost. */
+  | { kind: 'kill-ingress'; atMs: number; downMs: number }
   | { kind: 'restart-temporal'; atMs: number; downMs: number }
   /** Cluster faults: SIGKILL a history process (1 or 2) or matching and start it again after downMs. */
   | { kind: 'kill-history'; atMs: number; target: 1 | 2; downMs: number }
@@ -38,6 +40,10 @@ export interface FaultScheduleOptions {
   matchingKills?: number;
   frontendRestarts?: number;
   postgresRestarts?: number;
+  /** HTTP mode. Default 0. */
+  ingressKills?: number;
+  /** How long a killed ingress stays down. Default 10 s. */
+  ingressDownMs?: number;
 }
 
 export function planFaults(options: FaultScheduleOptions): FaultAction[] {
@@ -97,6 +103,10 @@ export function planFaults(options: FaultScheduleOptions): FaultAction[] {
   for (let i = 0; i < options.connectionDrops; i += 1) {
     actions.push({ kind: 'drop-connections', atMs: at(), durationMs: random.int(2_000, 6_000), rate: 0.2 });
   }
+  // Drawn last, so adding them leaves the other faults of a seed where they were.
+  for (let i = 0; i < (options.ingressKills ?? 0); i += 1) {
+    actions.push({ kind: 'kill-ingress', atMs: middle(), downMs: options.ingressDownMs ?? 10_000 });
+  }
   // Two restarts of one server at once would merge into one: keep them apart.
   const sorted = actions.sort((a, b) => a.atMs - b.atMs);
   let lastServerRestart = -Infinity;
@@ -122,6 +132,7 @@ export function countFaults(actions: readonly FaultAction[]): Record<FaultKind, 
   const counts: Record<FaultKind, number> = {
     'kill-poller': 0,
     'kill-worker': 0,
+    'kill-ingress': 0,
     'restart-temporal': 0,
     'restart-mns': 0,
     'kill-history': 0,

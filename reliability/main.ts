@@ -5,18 +5,31 @@
  *
  *   npm run chaos -- --videos 500 --seed 7 --keep
  *   npm run chaos -- --short --temporal cluster     # on scripts/cluster, with cluster faults
+ *   npm run chaos -- --callback http --short      # VOD posts to the HTTP ingress (docs/INGRESS.md)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
 import { repoRoot } from '../harness/stack/paths';
-import { clusterRunOptions, fullRunOptions, runChaos, shortRunOptions, type ChaosOptions } from './chaosRun';
+import {
+  clusterRunOptions,
+  fullRunOptions,
+  httpShortRunOptions,
+  runChaos,
+  shortRunOptions,
+  type ChaosOptions,
+} from './chaosRun';
 
 const program = new Command()
   .name('chaos')
   .option('--videos <n>', 'simulated videos', String(fullRunOptions.videos))
   .option('--seed <n>', 'seed of workload, faults and poison', String(fullRunOptions.seed))
-  .option('--short', 'the short run of the test suite (200 videos)')
+  .option('--short', 'the short run of the test suite (200 videos; 50 with --callback http)')
+  .option(
+    '--callback <type>',
+    'where VOD pushes: mns (the queue and two pollers) or http (the ingress)',
+    'mns',
+  )
   .option('--out <file>', 'results file', path.join(repoRoot, 'reliability', 'results', 'latest.json'))
   .option('--keep', 'keep the data dir (logs of every process) for inspection')
   .option(
@@ -35,6 +48,7 @@ const opts = program.opts<{
   keep?: boolean;
   temporal: string;
   clusterDir?: string;
+  callback: string;
 }>();
 
 /** The full run on the cluster: the full workload, with the cluster faults at the full run's scale. */
@@ -52,14 +66,21 @@ async function main(): Promise<void> {
   if (opts.temporal !== 'dev-server' && opts.temporal !== 'cluster') {
     throw new Error(`invalid --temporal ${opts.temporal} (dev-server or cluster)`);
   }
+  if (opts.callback !== 'mns' && opts.callback !== 'http')
+    throw new Error(`invalid --callback ${opts.callback}`);
   const onCluster = opts.temporal === 'cluster';
-  const base = onCluster
+  const http = opts.callback === 'http';
+  if (onCluster && http) throw new Error('--callback http runs on the dev server only');
+  // The full HTTP run keeps the full run's size and adds the ingress kill to its faults.
+  const base: ChaosOptions = onCluster
     ? opts.short
       ? clusterRunOptions
       : fullClusterOptions
     : opts.short
-      ? shortRunOptions
-      : fullRunOptions;
+      ? http
+        ? httpShortRunOptions
+        : shortRunOptions
+      : { ...fullRunOptions, ...(http ? { callback: 'http', ingressKills: 2, ingressDownMs: 10_000 } : {}) };
   const videos = opts.short ? base.videos : Number(opts.videos);
   const seed = Number(opts.seed);
   if (!Number.isInteger(videos) || videos < 1) throw new Error(`invalid --videos ${opts.videos}`);

@@ -3,14 +3,16 @@
  * process on a fixed port, so each can be SIGKILLed and started again in place: Temporal (the
  * dev server on the same SQLite file, or the self-hosted cluster over mTLS, whose processes
  * scripts/cluster kills and restarts), the MNS emulator (same data dir), two pollers on one
- * queue and two workers on one task queue. In this process, what stands outside the system:
- * the VOD emulator (VOD itself) and the webhook sink (the customer). One startStack call
- * builds it.
+ * queue and two workers on one task queue. In HTTP mode VOD posts to `vodflow ingress` (a
+ * child too) instead, and there are no pollers: MNS holds only the dead-letter queue. In this
+ * process, what stands outside the system: the VOD emulator (VOD itself) and the webhook sink
+ * (the customer). One startStack call builds it.
  */
 import type { VodEmulator } from '../harness/emulators/vod';
 import type { StackPart } from '../harness/stack/part';
 import {
   startStack,
+  type IngressPart,
   type MnsPart,
   type PollerPart,
   type Stack,
@@ -33,6 +35,8 @@ export interface ChaosStackOptions {
    * (registered with the search attributes): runs never see each other's workflows.
    */
   cluster?: { handle: RunningCluster; namespace: string };
+  /** Where VOD pushes: the MNS queue (default) or the HTTP ingress. */
+  callback?: 'mns' | 'http';
 }
 
 export interface ChaosStack {
@@ -49,8 +53,11 @@ export interface ChaosStack {
   deadLetterQueue: string;
   temporal: StackPart;
   mns: MnsPart;
+  callback: 'mns' | 'http';
   pollers: PollerPart[];
   workers: WorkerPart[];
+  /** HTTP mode: `vodflow ingress`. */
+  ingress: IngressPart | null;
   vod: VodEmulator;
   sink: WebhookSink;
   webhookSecret: string;
@@ -58,10 +65,24 @@ export interface ChaosStack {
   stop(): Promise<void>;
 }
 
+/** The chaos run's VOD AuthKey: a test value, not a secret. */
+export const chaosCallbackAuthKey = 'ChaosCallbackKeyNotReal2026';
+
 export async function startChaosStack(options: ChaosStackOptions): Promise<ChaosStack> {
   // Standard Webhooks form (whsec_ + base64 of 32 bytes); a test value, not a secret.
   const webhookSecret = 'whsec_Y2hhb3Mtd2ViaG9vay1zZWNyZXQtbm90LXJlYWwtMzI=';
   const sink = await startWebhookSink({ secret: webhookSecret, seed: options.seed });
+  const callback = options.callback ?? 'mns';
+  const pollers = {
+    mode: 'child',
+    count: 2,
+    settings: {
+      VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '12',
+      VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '4',
+      VODFLOW_WAIT_SECONDS: '2',
+      ...(options.pollerEnv ?? {}),
+    },
+  } as const;
   const stack = await startStack({
     dataDir: options.dataDir,
     credentials: { accessKeyId: 'chaos-ak', accessKeySecret: 'chaos-secret-not-real' },
@@ -79,18 +100,11 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     mns: { mode: 'child', persist: true, queueAttributes: { VisibilityTimeout: 30 } },
     vod: { timeScale: options.vodTimeScale, seed: options.seed },
     webhook: { mode: 'external', url: sink.url, secret: webhookSecret },
-    // Two of each: any number of workers poll one task queue, any number of pollers one MNS queue.
+    // Two workers on one task queue; two pollers on one MNS queue, or the ingress in HTTP mode.
     worker: { mode: 'child', count: 2 },
-    poller: {
-      mode: 'child',
-      count: 2,
-      settings: {
-        VODFLOW_VISIBILITY_TIMEOUT_SECONDS: '12',
-        VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: '4',
-        VODFLOW_WAIT_SECONDS: '2',
-        ...(options.pollerEnv ?? {}),
-      },
-    },
+    ...(callback === 'http'
+      ? { ingress: { mode: 'child', authKey: chaosCallbackAuthKey }, callback: 'http' }
+      : { poller: pollers }),
     settings: {
       VODFLOW_LOG_LEVEL: 'warn',
       VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions),
@@ -112,8 +126,10 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     deadLetterQueue: stack.deadLetterQueue,
     temporal: stack.temporal,
     mns,
+    callback,
     pollers: stack.pollers,
     workers,
+    ingress: stack.ingress,
     vod,
     sink,
     webhookSecret,

@@ -2,12 +2,12 @@ import RPCClient from '@alicloud/pop-core';
 import { createVodApi } from '../../src/activities/vodApi';
 import type { VodflowConfig } from '../../src/config';
 import type { QueueSpec } from '../../src/config/queueSpec';
-import { createMnsClient, parseMnsQueueUrl } from '../../src/mns/client';
+import { createMnsClient, parseMnsQueueUrl, type MnsClient } from '../../src/mns/client';
 import type { SetupClients } from '../../src/operations/setup';
 import type { RegionSetupTarget } from '../../src/operations/setup';
 
 /** The VOD and MNS clients setup and doctor use for one configured queue. */
-export function accountClients(config: VodflowConfig, spec: QueueSpec): SetupClients {
+export function accountClients(config: VodflowConfig, spec: QueueSpec): SetupClients & { mns: MnsClient } {
   if (!config.credentials)
     throw new Error('ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET are required');
   const api = createVodApi({

@@ -10,7 +10,15 @@ import { availablePorts } from '../../harness/stack/ports';
 import { waitForSettlement, type SettledVideo } from '../../harness/stack/settlement';
 import { formatTable, progressReporter } from '../progress';
 import { untilStopSignal, warnUnknownVariables } from './lifecycle';
-import { describeStack, stackPorts, timeScale, withStackOptions, type StackCliOptions } from './dev';
+import {
+  callbackOptions,
+  describeStack,
+  stackPorts,
+  teamStepOptions,
+  timeScale,
+  withStackOptions,
+  type StackCliOptions,
+} from './dev';
 import { simulationKnobs, videoCount, withSimulationOptions, type SimulationFlags } from './simulate';
 
 export function registerDemoCommand(program: Command): void {
@@ -35,8 +43,10 @@ export function registerDemoCommand(program: Command): void {
       dataDir,
       ports: await availablePorts(stackPorts(opts)),
       timeScale: timeScale(opts.timeScale),
+      ...callbackOptions(opts),
       ...(process.env.VODFLOW_WEBHOOK_URL ? { webhookUrl: process.env.VODFLOW_WEBHOOK_URL } : {}),
       ...(process.env.VODFLOW_WEBHOOK_SECRET ? { webhookSecret: process.env.VODFLOW_WEBHOOK_SECRET } : {}),
+      ...teamStepOptions(opts),
       logger,
     });
     let exitCode = 1;

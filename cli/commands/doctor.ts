@@ -1,12 +1,17 @@
 import type { Command } from 'commander';
 import { describeError } from '../../src/operations/accountPorts';
 import {
+  checkBackfillSchedule,
+  checkBacklog,
+  checkPipelineOutcomes,
   checkQueue,
   checkTemporal,
   checkVodCallback,
   formatFindings,
   type Finding,
 } from '../../src/operations/doctor';
+import { callbackUrlFor } from '../../src/ingress/routes';
+import { defaultAppId } from '../../src/operations/requirements';
 import { connectTemporal } from '../../src/process/temporalConnection';
 import { accountClients, setupTarget } from './accountClients';
 import { configOrExit } from './lifecycle';
@@ -15,17 +20,27 @@ export function registerDoctorCommand(program: Command): void {
   program
     .command('doctor')
     .description(
-      'Check credentials, VOD callbacks, queues, Temporal and search attributes; exit 1 on any error.',
+      'Check credentials, VOD callbacks, queues and their backlog, Temporal, search attributes, stalled and failed videos and the backfill schedule; exit 1 on any error.',
     )
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string }) => {
       const config = configOrExit('doctor', opts.config);
       const findings: Finding[] = [];
+      const defaultRegion = config.queues[0]?.region ?? '';
       for (const spec of config.queues) {
         const clients = accountClients(config, spec);
-        findings.push(...(await checkVodCallback(setupTarget(spec), clients.vod)));
+        // What the ingress settings expect, should VOD's callback be HTTP (docs/INGRESS.md).
+        const http = {
+          ...(config.callback.url
+            ? { url: callbackUrlFor(config.callback.url, spec.region, defaultRegion) }
+            : {}),
+          ...(config.callback.authKeys ? { authKeys: config.callback.authKeys } : {}),
+        };
+        findings.push(...(await checkVodCallback(setupTarget(spec), clients.vod, http)));
         findings.push(...(await checkQueue(clients.mns, spec.queue, 'queue')));
         findings.push(...(await checkQueue(clients.mns, spec.deadLetterQueue, 'dead-letter queue')));
+        findings.push(...(await checkBacklog(clients.mns, spec.queue, 'queue')));
+        findings.push(...(await checkBacklog(clients.mns, spec.deadLetterQueue, 'dead-letter queue')));
       }
       try {
         const temporal = await connectTemporal(config.temporal);
@@ -36,6 +51,17 @@ export function registerDoctorCommand(program: Command): void {
               config.temporal.namespace,
               config.temporal.taskQueue,
             )),
+          );
+          findings.push(...(await checkPipelineOutcomes(temporal.client)));
+          findings.push(
+            ...(await checkBackfillSchedule(temporal.client, {
+              taskQueue: config.temporal.taskQueue,
+              regions: [...new Set(config.queues.map((q) => q.region))],
+              intervalMs: config.backfill.intervalMs,
+              windowMs: config.backfill.windowMs,
+              delayMs: config.backfill.delayMs,
+              appId: defaultAppId,
+            })),
           );
         } finally {
           await temporal.close();

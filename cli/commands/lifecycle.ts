@@ -39,6 +39,27 @@ export function warnUnknownVariables(
 }
 
 /** VODFLOW_ALLOW_INSECURE let plain-http endpoints through: say so at every start. */
+/**
+ * The start of a long-running production process (poller, worker, run): its settings, with
+ * `--steps`/`--activities` given as flags; its logger; the warnings a person must see.
+ */
+export function productionProcess(
+  role: 'poller' | 'worker' | 'run',
+  flags: { config?: string } & TeamStepFlags,
+  loggerName: string,
+  /** Settings a flag implies only when the loaded configuration lacks them (loaded again with them). */
+  implied: (loaded: VodflowConfig) => Record<string, string> = () => ({}),
+): { config: VodflowConfig; logger: Logger } {
+  let config = configOrExit(role, flags.config, teamStepSettings(flags));
+  const more = implied(config);
+  if (Object.keys(more).length > 0) {
+    config = configOrExit(role, flags.config, { ...teamStepSettings(flags), ...more });
+  }
+  const logger = createLogger(loggerName, config.logLevel);
+  warnInsecureEndpoints(config, logger);
+  return { config, logger };
+}
+
 export function warnInsecureEndpoints(config: VodflowConfig, logger: Logger): void {
   if (config.insecureEndpoints.length === 0) return;
   logger.warn(

@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../src/observability/logger';
 import { createPollerMetrics } from '../../src/observability/metrics';
 import { startPollerProcess } from '../../src/process/pollerProcess';
 import { startProcessHealth } from '../../src/process/processHealth';
-import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
+import { productionProcess, stopOnSignals } from './lifecycle';
 
 export function registerPollerCommand(program: Command): void {
   program
@@ -11,9 +10,7 @@ export function registerPollerCommand(program: Command): void {
     .description('Consume the VOD event queues (VODFLOW_QUEUES) and signal each video workflow.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string }) => {
-      const config = configOrExit('poller', opts.config);
-      const logger = createLogger('poller', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+      const { config, logger } = productionProcess('poller', opts, 'poller');
       const metrics = createPollerMetrics();
       // Alive from the start; ready once Temporal answers and MNS receives work.
       const health = await startProcessHealth({

@@ -8,6 +8,8 @@ export interface SimulationFlags {
   shuffle?: boolean;
   transcodeFailRate?: string;
   seed?: string;
+  /** Commander's `--no-events`: false when given. */
+  events?: boolean;
 }
 
 function rate(name: string, value: string | undefined): number | undefined {
@@ -34,6 +36,7 @@ export function simulationKnobs(flags: SimulationFlags): Record<string, unknown>
   if (dropRate !== undefined) knobs.dropRate = dropRate;
   if (transcodeFailRate !== undefined) knobs.transcodeFailRate = transcodeFailRate;
   if (flags.shuffle) knobs.reorder = true;
+  if (flags.events === false) knobs.suppressEvents = true;
   return knobs;
 }
 
@@ -52,7 +55,11 @@ export function registerSimulateCommand(program: Command): void {
       .command('simulate')
       .description('Upload simulated videos into a running `vodflow dev` stack.')
       .requiredOption('--videos <n>', 'how many uploads')
-      .option('--vod <url>', 'VOD emulator endpoint', `http://127.0.0.1:${defaultLocalPorts.vod}`),
+      .option('--vod <url>', 'VOD emulator endpoint', `http://127.0.0.1:${defaultLocalPorts.vod}`)
+      .option(
+        '--no-events',
+        'VOD writes none of these videos’ events (a callback that points nowhere): only `vodflow backfill` finds them',
+      ),
   ).action(async (flags: SimulationFlags & { vod: string }) => {
     const count = videoCount(flags.videos);
     const body = {

@@ -1,27 +1,18 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../src/observability/logger';
 import { startProcessHealth, workerReadiness } from '../../src/process/processHealth';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
-import {
-  configOrExit,
-  stopOnSignals,
-  teamStepSettings,
-  warnInsecureEndpoints,
-  withTeamStepOptions,
-  type TeamStepFlags,
-} from './lifecycle';
+import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 
 export function registerWorkerCommand(program: Command): void {
   withTeamStepOptions(program.command('worker'))
     .description('Run the Temporal worker: video pipeline workflows and their activities.')
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string } & TeamStepFlags) => {
-      const config = configOrExit('worker', opts.config, teamStepSettings(opts));
-      const logger = createLogger('worker', config.logLevel);
-      warnInsecureEndpoints(config, logger);
+      const { config, logger } = productionProcess('worker', opts, 'worker');
       // The only registry this process serves, so it carries the Node process metrics.
       const metrics = createWorkerMetrics({ defaultMetrics: true });
+      // Alive from the start; ready once the worker polls its task queue.
       const health = await startProcessHealth({
         http: config.http,
         registries: [metrics.registry],

@@ -1,8 +1,10 @@
 /**
  * The stack of `vodflow dev` and `vodflow demo`: the whole of vodflow on one machine, on
  * documented ports. Temporal (with its Web UI) is a child process; the MNS emulator (data
- * kept in the data dir), the VOD emulator, the webhook receiver, the worker and the poller
- * run in this process, wired through the same configuration a production deployment reads.
+ * kept in the data dir), the VOD emulator, the webhook receiver, the worker, the poller and
+ * the HTTP callback ingress run in this process, wired through the same configuration a
+ * production deployment reads. The VOD emulator pushes to the queue, or with `callback:
+ * 'http'` to the ingress; both receivers always run.
  */
 import type { VodflowConfig } from '../../src/config';
 import type { Logger } from '../../src/observability/logger';
@@ -10,12 +12,14 @@ import type { SetupAction } from '../../src/operations/setup';
 import type { MnsEmulator } from '../emulators/mns';
 import type { VodEmulator } from '../emulators/vod';
 import {
+  localCallbackAuthKey,
   localCredentials,
   localWebhookSecret,
   startStack,
   type MnsSpec,
   type Stack,
   type StackSpec,
+  type IngressSpec,
   type TemporalSpec,
   type VodSpec,
   type WebhookSpec,
@@ -23,7 +27,7 @@ import {
 import type { TemporalServer } from './temporalDevServer';
 import type { WebhookSink } from './webhookReceiver';
 
-export { localCredentials, localWebhookSecret } from './stack';
+export { localCallbackAuthKey, localCredentials, localWebhookSecret } from './stack';
 
 export interface LocalStackPorts {
   temporal: number;
@@ -32,6 +36,7 @@ export interface LocalStackPorts {
   vod: number;
   webhook: number;
   metrics: number;
+  ingress: number;
 }
 
 export const defaultLocalPorts: LocalStackPorts = {
@@ -41,6 +46,7 @@ export const defaultLocalPorts: LocalStackPorts = {
   vod: 9200,
   webhook: 9300,
   metrics: 9464,
+  ingress: 9400,
 };
 
 export interface LocalStackOptions {
@@ -54,6 +60,10 @@ export interface LocalStackOptions {
   /** The user's own endpoint; without it a local receiver takes the publications. */
   webhookUrl?: string;
   webhookSecret?: string;
+  /** Where the VOD emulator pushes events: the MNS queue (default) or the HTTP ingress. */
+  callback?: 'mns' | 'http';
+  /** The ingress's AuthKey; default the documented local one. */
+  callbackAuthKey?: string;
   /** Pipeline deadlines suited to a local run (reconcile a missing event within seconds, not hours). */
   pipelineOptions?: Record<string, unknown>;
   logger: Logger;
@@ -63,6 +73,11 @@ export interface LocalStackOptions {
    * "What persisted means"). Tests trade that for speed.
    */
   temporalSynchronous?: 'OFF' | 'NORMAL' | 'FULL';
+  /** A team's step and activity modules for the stack's worker (`--steps`, `--activities`). */
+  stepsModule?: string;
+  activitiesModule?: string;
+  /** false: no worker in the stack; the team runs its own (vodflowPlugin) on the same task queue. */
+  worker?: boolean;
 }
 
 export interface LocalStack {
@@ -79,6 +94,9 @@ export interface LocalStack {
   queueUrl: string;
   vodAdminUrl: string;
   metricsUrl: string;
+  /** The ingress's callback URL, and whether the VOD emulator pushes to it. */
+  ingressUrl: string;
+  callback: 'mns' | 'http';
   stop(): Promise<void>;
 }
 
@@ -95,6 +113,7 @@ export type LocalStackSpec = StackSpec & {
   mns: MnsSpec;
   vod: VodSpec;
   webhook: WebhookSpec;
+  ingress: IngressSpec;
 };
 
 export function localStackSpec(options: LocalStackOptions): LocalStackSpec {
@@ -117,16 +136,26 @@ export function localStackSpec(options: LocalStackOptions): LocalStackSpec {
     webhook: options.webhookUrl
       ? { mode: 'external', url: options.webhookUrl, secret: webhookSecret }
       : { mode: 'receiver', port: ports.webhook, secret: webhookSecret },
-    worker: { mode: 'in-process' },
+    ...(options.worker === false ? {} : { worker: { mode: 'in-process' as const } }),
     poller: { mode: 'in-process' },
-    settings: { VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions ?? localPipelineOptions) },
+    ingress: {
+      mode: 'in-process',
+      port: ports.ingress,
+      authKey: options.callbackAuthKey ?? localCallbackAuthKey,
+    },
+    callback: options.callback ?? 'mns',
+    settings: {
+      VODFLOW_PIPELINE_OPTIONS: JSON.stringify(options.pipelineOptions ?? localPipelineOptions),
+      ...(options.stepsModule ? { VODFLOW_STEPS_MODULE: options.stepsModule } : {}),
+      ...(options.activitiesModule ? { VODFLOW_ACTIVITIES_MODULE: options.activitiesModule } : {}),
+    },
     metricsPort: ports.metrics,
   };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const stack = await startStack(localStackSpec(options));
-  const { mns, vod, webhook, queueUrl, metricsUrl } = stack;
+  const { mns, vod, webhook, queueUrl, metricsUrl, ingress } = stack;
   if (!mns.emulator || !queueUrl || !metricsUrl) {
     await stack.stop();
     throw new Error('the local stack started without one of its parts');
@@ -143,6 +172,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     queueUrl,
     vodAdminUrl: `${vod.endpoint}/_emulator`,
     metricsUrl,
+    ingressUrl: ingress.callbackUrl,
+    callback: options.callback ?? 'mns',
     stop: () => stack.stop(),
   };
 }

@@ -2,8 +2,8 @@
  * The one stack builder. `dev`/`demo`, the integration tests, the bench and the chaos suite
  * all describe the stack they want as a StackSpec: which parts, each in which mode. The
  * builder starts them in order (Temporal, MNS emulator, VOD emulator, webhook receiver, then
- * `setup` against the emulators, then workers and pollers), wires every worker and poller
- * through the settings `loadConfig` reads in production, and hands back one handle per part
+ * `setup` against the emulators, then workers, pollers and the HTTP ingress), wires each of
+ * those through the settings `loadConfig` reads in production, and hands back one handle per part
  * (StackPart: start, stop, kill, running) so any of them can be stopped, killed and started
  * again in place.
  */
@@ -19,6 +19,8 @@ import { createMnsClient, type MnsClient, type QueueAttributesInput } from '../.
 import { startHealthServer, type HealthServer } from '../../src/observability/healthServer';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import { createPollerMetrics } from '../../src/observability/metrics';
+import { createIngressMetrics } from '../../src/ingress/metrics';
+import { startIngressProcess, type RunningIngress } from '../../src/process/ingressProcess';
 import { ensureQueue, setupRegion, type SetupAction } from '../../src/operations/setup';
 import {
   startPollerProcess,
@@ -98,6 +100,17 @@ export interface ProcessSpec {
   settings?: Settings | ((index: number) => Settings);
 }
 
+export interface IngressSpec {
+  /** 'child' runs `vodflow ingress` (compiled CLI), so it can be killed; in-process uses src/process. */
+  mode: 'in-process' | 'child';
+  /** A free port when omitted; fixed for the stack's life, restarts included. */
+  port?: number;
+  /** VODFLOW_CALLBACK_AUTH_KEY; default the local stack's documented key. */
+  authKey?: string;
+  /** Settings of the ingress on top of the stack's. */
+  settings?: Settings;
+}
+
 export interface StackSpec {
   /** Temporal's database and pid file, the MNS emulator's data and every child's log. Default: a fresh temporary folder, removed by stop(). */
   dataDir?: string;
@@ -118,6 +131,10 @@ export interface StackSpec {
   setup?: boolean;
   worker?: ProcessSpec;
   poller?: ProcessSpec;
+  /** VOD's HTTP callback receiver, at `http://127.0.0.1:<port>/vod/events` (docs/INGRESS.md). */
+  ingress?: IngressSpec;
+  /** What setup points the VOD emulator's callback at: the queue (default) or the ingress. */
+  callback?: 'mns' | 'http';
   /** Settings every worker and poller gets (pipeline options, tuning). */
   settings?: Settings;
   /** The in-process worker's and poller's one /metrics, /healthz, /readyz (as `vodflow run` serves them). */
@@ -144,6 +161,11 @@ export interface ProcessPart<T> extends StackPart {
 
 export type WorkerPart = ProcessPart<RunningWorker>;
 export type PollerPart = ProcessPart<RunningPoller>;
+export interface IngressPart extends ProcessPart<RunningIngress> {
+  /** The default region's callback URL (VODFLOW_CALLBACK_URL), fixed across restarts. */
+  readonly callbackUrl: string;
+  readonly authKey: string;
+}
 
 export interface AddPollerSpec {
   mode: 'in-process' | 'child';
@@ -179,6 +201,7 @@ export interface Stack {
   readonly setup: SetupAction[];
   readonly workers: WorkerPart[];
   readonly pollers: PollerPart[];
+  readonly ingress: IngressPart | null;
   readonly metricsUrl: string | null;
   /** The settings a worker or poller of this stack gets (children: plus their own HTTP port). */
   settings(extra?: Settings): Settings;
@@ -197,7 +220,8 @@ export interface Stack {
 }
 
 /** The stack a spec describes: the parts it asks for are there (not null). */
-export type StackOf<S extends StackSpec> = Omit<Stack, 'temporal' | 'mns' | 'vod' | 'webhook'> & {
+export type StackOf<S extends StackSpec> = Omit<Stack, 'temporal' | 'mns' | 'vod' | 'webhook' | 'ingress'> & {
+  readonly ingress: S extends { ingress: IngressSpec } ? IngressPart : IngressPart | null;
   readonly temporal: S extends { temporal: TemporalSpec } ? TemporalServer : TemporalServer | null;
   readonly mns: S extends { mns: MnsSpec } ? MnsPart : MnsPart | null;
   readonly vod: S extends { vod: VodSpec } ? VodEmulator : VodEmulator | null;
@@ -213,6 +237,10 @@ export const localCredentials: Credentials = {
   accessKeySecret: 'vodflow-local-secret',
 };
 export const localWebhookSecret = 'whsec_dm9kZmxvdy1sb2NhbC13ZWJob29rLXNlY3JldC0zMmI=';
+/** The local stack's VOD callback AuthKey: documented, opens only the local ingress. */
+export const localCallbackAuthKey = 'VodflowLocalCallbackKey2026';
+/** Where the ingress listens in a stack: the path of VODFLOW_CALLBACK_URL. */
+export const callbackPath = '/vod/events';
 
 /** What a child inherits from this process: enough to run, none of the caller's vodflow settings. */
 const inheritedVariables = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'NODE_OPTIONS'];
@@ -251,8 +279,17 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
   };
 
   try {
-    if (!spec.temporal && (spec.worker || spec.poller))
-      throw new Error('a stack with workers or pollers needs Temporal');
+    if (!spec.temporal && (spec.worker || spec.poller || spec.ingress))
+      throw new Error('a stack with workers, pollers or an ingress needs Temporal');
+    if (spec.callback === 'http' && !spec.ingress) throw new Error('an HTTP callback needs an ingress');
+    const ingressPort = spec.ingress ? (spec.ingress.port ?? (await freePort())) : null;
+    const callback =
+      spec.ingress && ingressPort !== null
+        ? {
+            url: `http://127.0.0.1:${ingressPort}${callbackPath}`,
+            authKey: spec.ingress.authKey ?? localCallbackAuthKey,
+          }
+        : null;
     const temporal = !spec.temporal
       ? null
       : track(
@@ -314,7 +351,13 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
         const vodApi = createVodApi({ credentials, endpoint: vod.endpoint, timeoutMs: 10_000 });
         setup.push(
           ...(await setupRegion(
-            { region, mnsEndpoint: mns.endpoint, queueName: queue, deadLetterQueueName: deadLetterQueue },
+            {
+              region,
+              mnsEndpoint: mns.endpoint,
+              queueName: queue,
+              deadLetterQueueName: deadLetterQueue,
+              ...(spec.callback === 'http' && callback ? { httpCallback: callback } : {}),
+            },
             {
               vod: { request: (action, params) => vodApi.call(region, action, params) },
               mns: admin,
@@ -353,7 +396,7 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
     const workerMetrics = createWorkerMetrics({ defaultMetrics: false });
     const workers: WorkerPart[] = [];
     const pollers: PollerPart[] = [];
-    const childPart = async (role: 'worker' | 'poller', name: string, extra: Settings) => {
+    const childPart = async (role: 'worker' | 'poller' | 'ingress', name: string, extra: Settings) => {
       const port = await freePort();
       const child = superviseProcess({
         name,
@@ -431,8 +474,40 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
     }
     await Promise.all(pollerStarts);
 
+    let ingress: IngressPart | null = null;
+    const ingressMetrics = createIngressMetrics({ defaultMetrics: false });
+    if (spec.ingress && callback && ingressPort !== null) {
+      // The AuthKey goes to the ingress alone, as a deployment would keep it.
+      const ingressSettings = {
+        VODFLOW_CALLBACK_URL: callback.url,
+        VODFLOW_CALLBACK_AUTH_KEY: callback.authKey,
+        ...spec.ingress.settings,
+        VODFLOW_INGRESS_PORT: String(ingressPort),
+      };
+      const handle =
+        spec.ingress.mode === 'child'
+          ? await childPart('ingress', 'ingress', ingressSettings)
+          : asProcessPart(
+              inProcessPart<RunningIngress>({
+                name: 'ingress',
+                launch: () =>
+                  startIngressProcess(
+                    config('ingress', ingressSettings),
+                    logger.child({ component: 'ingress' }),
+                    { metrics: ingressMetrics },
+                  ),
+                halt: (running, graceful, graceMs) => running.stop(graceful ? graceMs : 0),
+              }),
+              inProcessUrl,
+            );
+      ingress = track(extend(handle, { callbackUrl: callback.url, authKey: callback.authKey }));
+      await ingress.start();
+    }
+
     let health: HealthServer | null = null;
-    const inProcess = [...workers, ...pollers].filter((p) => p.mode === 'in-process');
+    const inProcess = [...workers, ...pollers, ...(ingress ? [ingress] : [])].filter(
+      (p) => p.mode === 'in-process',
+    );
     if (spec.metricsPort !== undefined && inProcess.length > 0) {
       const worker = workers.find((w) => w.mode === 'in-process');
       const poller = pollers.find((p) => p.mode === 'in-process');
@@ -442,6 +517,7 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
         registries: [
           ...(poller?.instance ? [poller.instance.poller.metrics.registry] : []),
           ...(worker ? [workerMetrics.registry] : []),
+          ...(ingress?.mode === 'in-process' ? [ingressMetrics.registry] : []),
         ],
         readiness: () => {
           const state = worker?.instance?.worker.getState();
@@ -469,6 +545,7 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
       setup,
       workers,
       pollers,
+      ingress,
       metricsUrl: health ? `http://127.0.0.1:${health.port}/metrics` : null,
       settings,
       config,

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { closeHttpServer, createHttpServer, type HttpLimits } from '../../src/http';
 import { verifyPublication } from '../../src/webhooks';
 
@@ -23,6 +24,8 @@ export interface WebhookSink {
   accepted: Map<string, unknown>;
   /** Answer the next n requests with this status (then 200 again). */
   failNext(n: number, status: number): void;
+  /** Hold the next n requests this long before answering them (a slow receiver). */
+  delayNext(n: number, ms: number): void;
   close(): Promise<void>;
 }
 
@@ -45,10 +48,18 @@ export async function startWebhookSink(
   const deliveries: WebhookDelivery[] = [];
   const accepted = new Map<string, unknown>();
   let failures: { remaining: number; status: number } = { remaining: 0, status: 200 };
+  let delays = { remaining: 0, ms: 0 };
+  // Ends held requests when the receiver closes, so no timer outlives it.
+  const closing = new AbortController();
 
   const server = createHttpServer(
     async (req, res, context) => {
       const raw = await context.body();
+      if (delays.remaining > 0) {
+        delays = { ...delays, remaining: delays.remaining - 1 };
+        await sleep(delays.ms, undefined, { signal: closing.signal }).catch(() => undefined);
+        if (closing.signal.aborted) return;
+      }
       const verification = verifyPublication(keys, raw, req.headers);
       const key = req.headers['idempotency-key'];
       const idempotencyKey = Array.isArray(key) ? key[0] : key;
@@ -94,6 +105,12 @@ export async function startWebhookSink(
     failNext(n, status) {
       failures = { remaining: n, status };
     },
-    close: () => closeHttpServer(server),
+    delayNext(n, ms) {
+      delays = { remaining: n, ms };
+    },
+    close: () => {
+      closing.abort();
+      return closeHttpServer(server);
+    },
   };
 }

@@ -5,7 +5,10 @@ import type { ActivityDeps } from './index';
  * The activities' dependencies from the validated configuration. Credentials stay in the
  * worker process; workflows only ever see the region they pass to an activity.
  */
-export function activityDeps(config: Pick<VodflowConfig, 'credentials' | 'worker'>): ActivityDeps {
+export function activityDeps(
+  config: Pick<VodflowConfig, 'credentials' | 'worker'> &
+    Partial<Pick<VodflowConfig, 'temporal' | 'pipeline' | 'backfill' | 'poller'>>,
+): ActivityDeps {
   if (!config.credentials) {
     throw new Error(
       'the worker needs ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET for the VOD API',
@@ -25,5 +28,17 @@ export function activityDeps(config: Pick<VodflowConfig, 'credentials' | 'worker
       secrets: config.worker.webhookSecrets ?? [],
       timeoutMs: config.worker.webhookTimeoutMs,
     },
+    // The sweep starts pipelines on the worker's own cluster and task queue.
+    ...(config.temporal
+      ? {
+          backfill: {
+            temporal: config.temporal,
+            taskQueue: config.temporal.taskQueue,
+            pipeline: config.pipeline ?? {},
+            rps: config.backfill?.rps ?? 20,
+            timeoutMs: config.poller?.signalTimeoutMs ?? 10_000,
+          },
+        }
+      : {}),
   };
 }

@@ -50,7 +50,7 @@ interface RawPlayInfo {
 
 /**
  * Right after TranscodeComplete, GetPlayInfo can still answer Forbidden.IllegalStatus for a
- * short while (vod-events §5): that code is "not ready yet" here, so Temporal retries it.
+ * short while (docs/VOD-API.md, "Eventual consistency"): "not ready yet" here, so Temporal retries it.
  */
 export const playInfoNotReadyCodes = ['Forbidden.IllegalStatus'] as const;
 

@@ -157,7 +157,8 @@ export function createVodApi(settings: VodApiSettings): VodApi {
   return {
     async call<T>(region: string, action: string, params: Record<string, unknown>): Promise<T> {
       try {
-        // 'POST' exactly: pop-core compares the raw string to choose the form-body path (vod-events §9).
+        // 'POST' exactly: pop-core compares the raw string to choose the form-body path
+        // (docs/VOD-API.md, "The pop-core client").
         return await clientFor(region).request<T>(action, definedParams(params), {
           method: 'POST',
           timeout: settings.timeoutMs,

@@ -3,6 +3,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { redactUrlsIn } from '../http';
 import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions';
+import { parseAuthKeys } from '../ingress/authKeys';
+import { callbackUrlProblem } from '../ingress/routes';
 import { parseWebhookSecrets } from '../webhooks';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
 import { insecureEndpoint } from './transport';
@@ -65,6 +67,40 @@ const temporalVariable = z
   .union([z.string(), z.boolean(), z.number()], { error: 'must be a string' })
   .transform(String)
   .optional();
+
+const durationUnits = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** `90s`, `15m`, `1h`, `2d` (or a whole number of milliseconds in a config file) → milliseconds. */
+const durationSetting = (min: number, max: number, fallbackMs: number) =>
+  z
+    .union(
+      [
+        z.number().int(),
+        z
+          .string()
+          .trim()
+          .regex(/^\d{1,9}(ms|s|m|h|d)$/)
+          .transform((v) => {
+            const [, n, unit] = /^(\d+)(ms|s|m|h|d)$/.exec(v)!;
+            return Number(n) * durationUnits[unit as keyof typeof durationUnits];
+          }),
+      ],
+      { error: 'must be a duration such as 90s, 15m, 1h or 2d' },
+    )
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${formatDuration(min)}` })
+        .max(max, { error: `must be at most ${formatDuration(max)}` }),
+    )
+    .default(fallbackMs);
+
+function formatDuration(ms: number): string {
+  for (const unit of ['d', 'h', 'm', 's'] as const) {
+    if (ms >= durationUnits[unit] && ms % durationUnits[unit] === 0)
+      return `${ms / durationUnits[unit]}${unit}`;
+  }
+  return `${ms}ms`;
+}
 
 const queueObject = z.strictObject({
   region: nonEmpty,
@@ -147,6 +183,17 @@ export const settingsSchema = z.object({
     .default('warn'),
   VODFLOW_ALLOW_INSECURE: booleanSetting.default(false),
 
+  // The HTTP callback ingress (docs/INGRESS.md). Loopback unless asked, like /metrics: it is
+  // meant to sit behind the TLS proxy or load balancer VOD reaches.
+  VODFLOW_INGRESS_HOST: nonEmpty.default('127.0.0.1'),
+  VODFLOW_INGRESS_PORT: wholeNumber
+    .pipe(z.number().max(65_535, { error: 'must be at most 65535' }))
+    .optional(),
+  VODFLOW_INGRESS_SIGNAL_TIMEOUT_MS: intSetting(100, 60_000, 4_000),
+  VODFLOW_CALLBACK_URL: endpointUrl.optional(),
+  VODFLOW_CALLBACK_AUTH_KEY: secretSchema.optional(),
+  VODFLOW_CALLBACK_MAX_AGE_SECONDS: intSetting(0, 86_400, 300),
+
   VODFLOW_WEBHOOK_URL: endpointUrl.optional(),
   VODFLOW_WEBHOOK_SECRET: secretSchema.optional(),
   VODFLOW_VOD_ENDPOINT: endpointUrl.optional(),
@@ -156,10 +203,21 @@ export const settingsSchema = z.object({
   VODFLOW_STEPS_MODULE: nonEmpty.optional(),
   VODFLOW_ACTIVITIES_MODULE: nonEmpty.optional(),
   VODFLOW_PIPELINE_OPTIONS: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+
+  // The backfill sweep (docs/PRODUCTION.md, "Backfill, the scheduled sweep and alerts"): how often the schedule runs,
+  // how far back each run looks, how old a video must be before it counts as missed, and the
+  // VOD listing calls' rate (GetVideoList allows about 50 per second per account).
+  VODFLOW_BACKFILL_INTERVAL: durationSetting(60_000, 7 * 86_400_000, 3_600_000),
+  VODFLOW_BACKFILL_WINDOW: durationSetting(60_000, 30 * 86_400_000, 24 * 3_600_000),
+  VODFLOW_BACKFILL_DELAY: durationSetting(0, 86_400_000, 15 * 60_000),
+  VODFLOW_BACKFILL_RPS: intSetting(1, 50, 20),
+  VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS: intSetting(0, 3_600, 30),
+  // Where operators open a video (`vodflow status` prints the link); the dev server's UI by default.
+  VODFLOW_TEMPORAL_UI_URL: endpointUrl.default('http://127.0.0.1:8233'),
 });
 
 const durationMs = z.number({ error: 'must be a number of milliseconds' }).int().min(0);
-/** The pipeline options a deployment may set (src/workflows/pipelineOptions.ts); sent with each start. */
+/** The pipeline options a deployment may set (src/shared/pipelineOptions.ts); sent with each start. */
 const pipelineOptionsSchema = z.strictObject({
   requiredStages: z.array(z.enum(stageNames)).min(1).optional(),
   overdueAfterMs: z
@@ -185,6 +243,7 @@ export const secretSettingNames = new Set<string>([
   'TEMPORAL_TLS_CLIENT_KEY_DATA',
   'TEMPORAL_CODEC_AUTH',
   'VODFLOW_WEBHOOK_SECRET',
+  'VODFLOW_CALLBACK_AUTH_KEY',
 ]);
 
 export interface AlibabaCredentials {
@@ -208,6 +267,18 @@ export interface PollerTuning {
   mnsTimeoutMs: number;
   deleteLingerMs: number;
   shutdownTimeoutMs: number;
+  /** How often the poller samples its queues' depth and oldest message (0: never). */
+  queueGaugeIntervalSeconds: number;
+}
+
+/** The backfill sweep's schedule and pace. */
+export interface BackfillSettings {
+  intervalMs: number;
+  windowMs: number;
+  /** A sweep looks only at videos created at least this long ago: younger ones may still get their events. */
+  delayMs: number;
+  /** VOD listing calls per second. */
+  rps: number;
 }
 
 export interface VodflowConfig {
@@ -240,6 +311,20 @@ export interface VodflowConfig {
   };
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
+  backfill: BackfillSettings;
+  /** VOD's HTTP callbacks: what `setup --callback http` configures, the ingress and doctor check. */
+  callback: {
+    /** VODFLOW_CALLBACK_URL: the default region's CallbackURL, as VOD has it (it is signed). */
+    url?: string;
+    /** VODFLOW_CALLBACK_AUTH_KEY, parsed: the key setup gives VOD first, then an old one during a rotation. */
+    authKeys?: string[];
+    /** How far X-VOD-TIMESTAMP may be from this host's clock; 0: not checked. */
+    maxAgeSeconds: number;
+  };
+  /** The HTTP callback ingress of this process; null when it runs none. */
+  ingress: IngressSettings | null;
+  /** The Temporal Web UI's base URL, for the links operator commands print. */
+  ui: { temporalUrl: string };
   /** TEMPORAL_* / VODFLOW_* variables in the environment that nothing reads: each process warns once. */
   unknownVariables: UnknownVariable[];
 }
@@ -270,11 +355,23 @@ export interface UnknownVariable {
   didYouMean?: string;
 }
 
+export interface IngressSettings {
+  host: string;
+  port: number;
+  /** Budget of one callback's signalling: below VOD's 5 s, so VOD hears 503 rather than a timeout. */
+  signalTimeoutMs: number;
+}
+
+/** The ingress's port when VODFLOW_INGRESS_PORT is not set (`vodflow ingress`, `run --ingress`). */
+export const defaultIngressPort = 9400;
+
 /**
- * Which process reads the config: setup and doctor need queues and credentials like the poller;
- * operator commands (review, status, …) only talk to Temporal.
+ * Which process reads the config: setup, doctor and backfill need queues and credentials like the
+ * poller; operator commands (review, status, …) only talk to Temporal; redrive needs queues and
+ * credentials to move dead letters back, and nothing else.
  */
-export type Role = 'poller' | 'worker' | 'run' | 'setup' | 'doctor' | 'operator';
+export type Role =
+  'poller' | 'worker' | 'run' | 'ingress' | 'setup' | 'doctor' | 'backfill' | 'operator' | 'redrive';
 
 /** Turns validated settings into the config object, adding the cross-field checks. */
 export function buildConfig(
@@ -286,6 +383,8 @@ export function buildConfig(
 ): VodflowConfig {
   const s = settings;
   const needsQueues = role !== 'worker' && role !== 'operator';
+  // `ingress` always runs one; `run` when VODFLOW_INGRESS_PORT is set (or `run --ingress`).
+  const runsIngress = role === 'ingress' || (role === 'run' && s.VODFLOW_INGRESS_PORT !== undefined);
 
   if (s.VODFLOW_WEBHOOK_URL && !s.VODFLOW_WEBHOOK_SECRET) {
     issue(
@@ -307,8 +406,8 @@ export function buildConfig(
   }
   if (role !== 'operator' && !s.ALIBABA_CLOUD_ACCESS_KEY_ID && !s.ALIBABA_CLOUD_ACCESS_KEY_SECRET) {
     const purposes = [
-      needsQueues ? 'read MNS queues' : '',
-      role !== 'poller' ? 'call the VOD API' : '',
+      role === 'ingress' ? 'write dead letters to MNS' : needsQueues ? 'read MNS queues' : '',
+      role !== 'poller' && role !== 'ingress' && role !== 'redrive' ? 'call the VOD API' : '',
     ].filter(Boolean);
     issue('ALIBABA_CLOUD_ACCESS_KEY_ID', `is required to ${purposes.join(' and ')}`);
   }
@@ -322,6 +421,7 @@ export function buildConfig(
       : null;
 
   const queues = buildQueues(s, needsQueues, issue);
+  const callback = buildCallback(s, runsIngress, queues, issue);
 
   if (s.VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS >= s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS) {
     issue(
@@ -329,8 +429,14 @@ export function buildConfig(
       `must be less than VODFLOW_VISIBILITY_TIMEOUT_SECONDS (${s.VODFLOW_VISIBILITY_TIMEOUT_SECONDS})`,
     );
   }
+  if (s.VODFLOW_BACKFILL_WINDOW < s.VODFLOW_BACKFILL_INTERVAL) {
+    issue(
+      'VODFLOW_BACKFILL_WINDOW',
+      'must be at least VODFLOW_BACKFILL_INTERVAL, or videos created between two sweeps are never looked at',
+    );
+  }
   const temporal = resolveTemporalClient(temporalEnvironment(s, clientEnv), issue);
-  const insecureEndpoints = checkTransport(s, role, queues, issue);
+  const insecureEndpoints = checkTransport(s, role, runsIngress, queues, issue);
   const tuning = buildWorkerTuning(s, issue);
 
   return {
@@ -349,6 +455,7 @@ export function buildConfig(
       mnsTimeoutMs: s.VODFLOW_MNS_TIMEOUT_MS,
       deleteLingerMs: s.VODFLOW_DELETE_LINGER_MS,
       shutdownTimeoutMs: s.VODFLOW_SHUTDOWN_TIMEOUT_MS,
+      queueGaugeIntervalSeconds: s.VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS,
     },
     http: { host: s.VODFLOW_HTTP_HOST, port: s.VODFLOW_HTTP_PORT },
     logLevel: s.VODFLOW_LOG_LEVEL,
@@ -365,6 +472,21 @@ export function buildConfig(
       tuning,
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
+    backfill: {
+      intervalMs: s.VODFLOW_BACKFILL_INTERVAL,
+      windowMs: s.VODFLOW_BACKFILL_WINDOW,
+      delayMs: s.VODFLOW_BACKFILL_DELAY,
+      rps: s.VODFLOW_BACKFILL_RPS,
+    },
+    callback,
+    ui: { temporalUrl: s.VODFLOW_TEMPORAL_UI_URL },
+    ingress: runsIngress
+      ? {
+          host: s.VODFLOW_INGRESS_HOST,
+          port: s.VODFLOW_INGRESS_PORT ?? defaultIngressPort,
+          signalTimeoutMs: s.VODFLOW_INGRESS_SIGNAL_TIMEOUT_MS,
+        }
+      : null,
     unknownVariables: [],
   };
 }
@@ -418,6 +540,45 @@ function buildWorkerTuning(s: Settings, issue: (name: string, message: string) =
   };
 }
 
+/**
+ * The callback settings. An ingress cannot run without the URL (it is part of the signature)
+ * or a key (an unauthenticated endpoint would start workflows for anyone who finds it).
+ */
+function buildCallback(
+  s: Settings,
+  required: boolean,
+  queues: QueueSpec[],
+  issue: (name: string, message: string) => void,
+): VodflowConfig['callback'] {
+  let authKeys: string[] | undefined;
+  if (s.VODFLOW_CALLBACK_AUTH_KEY !== undefined) {
+    const parsed = parseAuthKeys(s.VODFLOW_CALLBACK_AUTH_KEY);
+    if (parsed.ok) authKeys = parsed.keys;
+    else for (const problem of parsed.problems) issue('VODFLOW_CALLBACK_AUTH_KEY', problem);
+  } else if (required) {
+    issue(
+      'VODFLOW_CALLBACK_AUTH_KEY',
+      'is required by the ingress: the AuthKey VOD signs its callbacks with',
+    );
+  }
+  let url: string | undefined;
+  if (s.VODFLOW_CALLBACK_URL !== undefined) {
+    const problem = callbackUrlProblem(s.VODFLOW_CALLBACK_URL, [...new Set(queues.map((q) => q.region))]);
+    if (problem === null) url = s.VODFLOW_CALLBACK_URL;
+    else issue('VODFLOW_CALLBACK_URL', problem);
+  } else if (required) {
+    issue(
+      'VODFLOW_CALLBACK_URL',
+      'is required by the ingress: the URL VOD posts to, exactly as configured in VOD (it is part of the signature)',
+    );
+  }
+  return {
+    ...(url !== undefined ? { url } : {}),
+    ...(authKeys !== undefined ? { authKeys } : {}),
+    maxAgeSeconds: s.VODFLOW_CALLBACK_MAX_AGE_SECONDS,
+  };
+}
+
 /** A module path setting: resolved against the working directory, and it must exist. */
 function moduleSetting<K extends string>(
   name: string,
@@ -442,17 +603,23 @@ function moduleSetting<K extends string>(
 function checkTransport(
   s: Settings,
   role: Role,
+  runsIngress: boolean,
   queues: QueueSpec[],
   issue: (name: string, message: string) => void,
 ): string[] {
-  if (role !== 'poller' && role !== 'worker' && role !== 'run') return [];
+  if (role !== 'poller' && role !== 'worker' && role !== 'run' && role !== 'ingress') return [];
   const endpoints: Array<{ name: string; url: string; what: string }> = [];
   if (role !== 'worker') {
     for (const queue of queues) {
       endpoints.push({ name: 'VODFLOW_QUEUES', url: queue.endpoint, what: `MNS endpoint ${queue.endpoint}` });
     }
   }
-  if (role !== 'poller') {
+  // VOD sends the signature and the body to this URL: over plain http anyone on the path can
+  // replay a signed request with a body of their own within the timestamp window.
+  if (runsIngress && s.VODFLOW_CALLBACK_URL) {
+    endpoints.push({ name: 'VODFLOW_CALLBACK_URL', url: s.VODFLOW_CALLBACK_URL, what: 'the callback URL' });
+  }
+  if (role !== 'poller' && role !== 'ingress') {
     if (s.VODFLOW_WEBHOOK_URL) {
       endpoints.push({ name: 'VODFLOW_WEBHOOK_URL', url: s.VODFLOW_WEBHOOK_URL, what: 'the webhook URL' });
     }

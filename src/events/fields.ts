@@ -1,6 +1,6 @@
 /**
  * zod schemas for the value kinds VOD bodies use, each lenient the way real bodies
- * need (vod-events.md §2): numbers or numeric strings, several spellings of a status,
+ * need (docs/VOD-API.md, "Body conventions"): numbers or numeric strings, several spellings of a status,
  * JSON documents packed into strings.
  *
  * A field whose value cannot be used is not a reason to reject the event (VOD's

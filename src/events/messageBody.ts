@@ -1,7 +1,7 @@
 /**
  * MNS message body → JSON object. VOD documents raw JSON; whether it ever base64-encodes
  * is unconfirmed and other producers (or MNS clients configured for base64) do, so raw
- * JSON is tried first and base64-encoded JSON second (vod-events.md §4).
+ * JSON is tried first and base64-encoded JSON second (docs/VOD-API.md, "Delivery into MNS").
  */
 import { maxBodyBytes, parseJsonText, quote } from './jsonText';
 

@@ -4,15 +4,15 @@
  * types so workflow code can import it.
  *
  * `payload` keeps VOD's own (PascalCase) field names so nothing is lost and the docs of
- * vod-events.md apply as written, but with values normalized: numeric strings become
+ * docs/VOD-API.md apply as written, but with values normalized: numeric strings become
  * numbers, per-stream/per-snapshot `Status` becomes 'success' | 'fail', JSON-in-string
- * fields (Extend, MediaContent, Data, …) are parsed where the reference says they may be.
+ * fields (Extend, MediaContent, Data, …) are parsed where docs/VOD-API.md says they may be.
  * Unknown fields are kept as they came.
  */
 
 export type EventStatus = 'success' | 'fail';
 
-/** Event types the reference documents. Anything else decodes as an unknown event. */
+/** Event types VOD documents (docs/VOD-API.md). Anything else decodes as an unknown event. */
 export const knownEventTypes = [
   'FileUploadComplete',
   'ImageUploadComplete',

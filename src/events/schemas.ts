@@ -1,5 +1,5 @@
 /**
- * One zod schema per VOD event type (vod-events.md §3). Every schema keeps unknown
+ * One zod schema per VOD event type (docs/VOD-API.md, "Event bodies"). Every schema keeps unknown
  * fields (`looseObject`): VOD adds fields over time and a dead-lettered body should be
  * inspectable in full. Ids are checked before these schemas run (mediaId.ts), so here
  * they are plain text.

@@ -122,7 +122,7 @@ export type MnsErrorKind =
   | 'timeout'
   | 'client';
 
-/** Codes the service puts into `<Error><Code>` (A8 of the protocol reference). */
+/** Codes the service puts into `<Error><Code>` (docs/MNS-PROTOCOL.md, "Errors"). */
 export type MnsErrorCode =
   | 'AccessDenied'
   | 'InvalidAccessKeyId'

@@ -20,6 +20,14 @@ export interface PollerMetrics {
   circuitOpen: Gauge;
   signalLatency: Histogram<'queue' | 'region'>;
   enqueueToDelete: Histogram<'queue' | 'region'>;
+  /** role: events | dead_letter · state: visible | in_flight | delayed (sampled every VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS) */
+  queueMessages: Gauge<'queue' | 'region' | 'role' | 'state'>;
+  /** Age of the oldest visible message of a queue (0 when none is visible). */
+  queueOldestAge: Gauge<'queue' | 'region' | 'role'>;
+  /** 1 while /readyz would answer ready. */
+  ready: Gauge;
+  /** Where `ready` reads from at each scrape (the running poller's readiness). */
+  reportReadiness(readiness: (() => boolean) | null): void;
 }
 
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -29,6 +37,7 @@ export function createPollerMetrics(options: { defaultMetrics?: boolean } = {}):
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vodflow_' });
   const labels = ['queue', 'region'] as const;
+  let readiness: (() => boolean) | null = null;
   return {
     registry,
     received: new Counter({
@@ -92,5 +101,28 @@ export function createPollerMetrics(options: { defaultMetrics?: boolean } = {}):
       buckets: enqueueBuckets,
       registers: [registry],
     }),
+    queueMessages: new Gauge({
+      name: 'vodflow_queue_messages',
+      help: 'Messages in a queue by state, from GetQueueAttributes; role events is the event queue, dead_letter its dead-letter queue.',
+      labelNames: [...labels, 'role', 'state'],
+      registers: [registry],
+    }),
+    queueOldestAge: new Gauge({
+      name: 'vodflow_queue_oldest_message_age_seconds',
+      help: 'Age of the oldest visible message (from a BatchPeekMessage of 16; 0 when none is visible).',
+      labelNames: [...labels, 'role'],
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'vodflow_poller_ready',
+      help: '1 while the poller is ready (receiving, Temporal reachable, MNS answering), as /readyz says.',
+      registers: [registry],
+      collect() {
+        this.set(readiness?.() ? 1 : 0);
+      },
+    }),
+    reportReadiness(fn) {
+      readiness = fn;
+    },
   };
 }

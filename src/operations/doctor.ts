@@ -1,8 +1,13 @@
-import type { Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
+import { formatAge, readBacklog, type BacklogReader } from '../mns/backlog';
+import { videoPipelineWorkflowType } from '../shared/definitions';
+import { backfillScheduleId } from '../shared/backfill';
+import { backfillScheduleState, type BackfillScheduleSpec } from './backfillSchedule';
 import { vodflowSearchAttributes } from '../shared/searchAttributes';
 import type { QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';
+import { checkHttpCallback, type HttpCallbackExpectation } from './httpCallback';
 import { callbackEndpoint, getMessageCallback, missingEventTypes, type RegionSetupTarget } from './setup';
 
 export type Severity = 'ok' | 'warn' | 'error';
@@ -69,7 +74,12 @@ export function checkMnsEndpointForm(endpoint: string, region: string): Finding 
   return ok(check, endpoint);
 }
 
-export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): Promise<Finding[]> {
+export async function checkVodCallback(
+  target: RegionSetupTarget,
+  vod: VodRpc,
+  /** What the ingress settings expect of an HTTP callback (docs/INGRESS.md). */
+  http: HttpCallbackExpectation = {},
+): Promise<Finding[]> {
   const appId = target.appId ?? defaultAppId;
   let callback;
   try {
@@ -94,10 +104,13 @@ export async function checkVodCallback(target: RegionSetupTarget, vod: VodRpc): 
       error(check, 'no message callback is configured: VOD sends no events (run `vodflow setup`)'),
     ];
   }
+  if (callback.CallbackType === 'HTTP') {
+    return [...findings, ...(await checkHttpCallback(target, callback, http))];
+  }
   if (callback.CallbackType !== 'MNS') {
     return [
       ...findings,
-      error(check, `callback type is ${callback.CallbackType}, not MNS (run \`vodflow setup\`)`),
+      error(check, `callback type is ${callback.CallbackType}, not MNS or HTTP (run \`vodflow setup\`)`),
     ];
   }
   findings.push(checkMnsEndpointForm(callback.MnsEndpoint ?? '', target.region));
@@ -225,6 +238,100 @@ export async function checkTemporal(
     findings.push(warn('worker', `cannot describe task queue ${taskQueue}: ${describeError(err)}`));
   }
   return findings;
+}
+
+/** A backlog older than this in the event queue means the poller is behind or down. */
+const queueAgeWarnSeconds = 600;
+
+/**
+ * How many messages wait in a queue and how old the oldest visible one is. Dead letters are
+ * worth a look whenever there are any; the event queue only when its backlog ages.
+ */
+export async function checkBacklog(
+  mns: BacklogReader,
+  queueName: string,
+  role: 'queue' | 'dead-letter queue',
+): Promise<Finding[]> {
+  const check = `${role} ${queueName} backlog`;
+  let backlog;
+  try {
+    backlog = await readBacklog(mns, queueName);
+  } catch (err) {
+    // checkQueue already names a missing queue or refused credentials.
+    return [warn(check, `cannot read it: ${describeError(err)}`)];
+  }
+  const depth = backlog.active + backlog.inactive + backlog.delayed;
+  const oldest =
+    backlog.active > 0 ? `, the oldest visible one ${formatAge(backlog.oldestAgeSeconds)} old` : '';
+  const summary = `${depth} message(s) (${backlog.active} visible, ${backlog.inactive} in flight, ${backlog.delayed} delayed)${oldest}`;
+  if (role === 'dead-letter queue') {
+    return depth === 0
+      ? [ok(check, 'empty')]
+      : [
+          warn(
+            check,
+            `${summary}: each holds the reason it was set aside; read one with \`vodflow decode\` on its original body`,
+          ),
+        ];
+  }
+  return backlog.oldestAgeSeconds > queueAgeWarnSeconds
+    ? [warn(check, `${summary}: is a poller running and ready?`)]
+    : [ok(check, summary)];
+}
+
+/**
+ * Stalled and failed videos of the last 24 hours, by visibility count queries. A stalled run
+ * closes at once; a failed one lingers open for late events first, so open ones count too.
+ */
+export async function checkPipelineOutcomes(client: Client, now = Date.now()): Promise<Finding[]> {
+  const since = new Date(now - 86_400_000).toISOString();
+  const type = `WorkflowType = '${videoPipelineWorkflowType}'`;
+  const queries = {
+    stalled: `${type} AND VodStatus = 'stalled' AND CloseTime > '${since}'`,
+    failed: `${type} AND VodStatus = 'failed' AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`,
+  };
+  const findings: Finding[] = [];
+  for (const [status, query] of Object.entries(queries)) {
+    const check = `${status} videos (24 h)`;
+    try {
+      const { count } = await client.withDeadline(Date.now() + 10_000, () => client.workflow.count(query));
+      findings.push(
+        count === 0
+          ? ok(check, 'none')
+          : warn(
+              check,
+              `${count}: in the Web UI, VodStatus = "${status}"${status === 'stalled' ? '; `vodflow backfill --since 48h` starts a new run for each' : ''}`,
+            ),
+      );
+    } catch (err) {
+      findings.push(warn(check, `cannot count them: ${describeError(err)}`));
+    }
+  }
+  return findings;
+}
+
+/** The scheduled backfill sweep exists, runs, and has the configured definition. */
+export async function checkBackfillSchedule(client: Client, spec: BackfillScheduleSpec): Promise<Finding[]> {
+  const check = `backfill schedule ${backfillScheduleId(spec.taskQueue)}`;
+  try {
+    const state = await backfillScheduleState(client, spec);
+    if (state.kind === 'missing') {
+      return [
+        warn(
+          check,
+          'none: videos whose events never arrive are not found (run `vodflow setup`, or `vodflow backfill` by hand)',
+        ),
+      ];
+    }
+    if (state.paused) return [warn(check, 'paused: `temporal schedule toggle --schedule-id … --unpause`')];
+    if (!state.matches)
+      return [warn(check, 'differs from the VODFLOW_BACKFILL_* settings: run `vodflow setup`')];
+    const last = state.lastRunAt ? `last run ${state.lastRunAt.toISOString()}` : 'not run yet';
+    const next = state.nextRunAt ? `, next ${state.nextRunAt.toISOString()}` : '';
+    return [ok(check, `${last}${next}`)];
+  } catch (err) {
+    return [warn(check, `cannot describe it: ${describeError(err)}`)];
+  }
 }
 
 export function formatFindings(findings: Finding[]): string {

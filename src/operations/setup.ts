@@ -1,5 +1,6 @@
 import type { MnsManagementRpc, QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
+import { ensureHttpCallback, type HttpCallbackTarget } from './httpCallback';
 import { defaultAppId, nativeDeadLetterQueue, queueAttributes, requiredEventTypes } from './requirements';
 
 export interface RegionSetupTarget {
@@ -9,9 +10,15 @@ export interface RegionSetupTarget {
   queueName: string;
   deadLetterQueueName: string;
   appId?: string;
+  /** Point VOD's callback at vodflow's HTTP ingress instead of the queue (docs/INGRESS.md). */
+  httpCallback?: HttpCallbackTarget;
 }
 
-export type SetupAction = { subject: string; outcome: 'created' | 'updated' | 'unchanged'; detail: string };
+export type SetupAction = {
+  subject: string;
+  outcome: 'created' | 'updated' | 'unchanged' | 'removed';
+  detail: string;
+};
 
 export interface SetupClients {
   vod: VodRpc;
@@ -49,7 +56,11 @@ export async function setupRegion(
     if (!clients.mnsManagement) throw new Error('the native dead-letter policy needs the MNS management API');
     actions.push(await ensureDeadLetterPolicy(clients.mnsManagement, target.queueName, native));
   }
-  actions.push(await ensureCallback(target, clients.vod));
+  actions.push(
+    target.httpCallback
+      ? await ensureHttpCallback(target, target.httpCallback, clients.vod)
+      : await ensureCallback(target, clients.vod),
+  );
   return actions;
 }
 
@@ -134,6 +145,9 @@ export function callbackEndpoint(mnsEndpoint: string): string {
 
 export interface MessageCallback {
   CallbackType?: string;
+  CallbackURL?: string;
+  AuthSwitch?: string;
+  AuthKey?: string;
   MnsEndpoint?: string;
   MnsQueueName?: string;
   EventTypeList?: string;

@@ -66,7 +66,8 @@ class MnsQueue implements QueueTransport {
     if (receiptHandles.length === 0) return [];
     const response = await this.client.batchDeleteMessage(this.spec.queue, receiptHandles);
     if (response.code === 204) return [];
-    // A partial failure is a 404 listing only the failed handles, returned, not thrown (B3).
+    // A partial failure is a 404 listing only the failed handles, returned, not thrown
+    // (docs/MNS-PROTOCOL.md, "Batch partial failures").
     if (response.code === 404 && response.body !== undefined) {
       const body = Array.isArray(response.body) ? response.body : [response.body];
       return body.map((f) => ({
@@ -96,7 +97,7 @@ class MnsQueue implements QueueTransport {
   }
 
   async sendDeadLetter(body: string): Promise<string> {
-    // The SDK concatenates the body into XML unescaped (B5), so escape it here; consumers
+    // The SDK concatenates the body into XML unescaped (docs/MNS-PROTOCOL.md), so escape it; consumers
     // (the Node SDK included) read it back unescaped.
     const response = await this.client.sendMessage(this.spec.deadLetterQueue, {
       MessageBody: escapeXml(body),

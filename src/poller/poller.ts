@@ -8,7 +8,11 @@ import type { Readiness } from '../observability/healthServer';
 import { Backoff } from './backoff';
 import { CircuitBreaker } from './circuitBreaker';
 import { InFlightSlots } from './inFlightSlots';
+import { createMnsClient } from '../mns/client';
+import type { BacklogReader } from '../mns/backlog';
 import { createMnsQueue } from './mnsQueue';
+import { createQueueGauges } from './queueGauges';
+import { deadLetterReasons } from './deadLetter';
 import { QueueConsumer } from './queueConsumer';
 import type { QueueTransport } from './queueTransport';
 import { VideoSignaller, type SignalOutcome, type VideoSignal } from './videoSignaller';
@@ -28,6 +32,8 @@ export interface PollerOptions {
   signaller?: (real: VideoSignaller) => { signal(input: VideoSignal): Promise<SignalOutcome> };
   /** Consecutive Temporal failures before receiving pauses. */
   breakerThreshold?: number;
+  /** Where the queue gauges read depth and age. Default: the MNS SDK with the configured credentials. */
+  backlogReaderFor?: (spec: QueueSpec) => BacklogReader;
 }
 
 export interface StopResult {
@@ -95,6 +101,37 @@ export function createPoller(options: PollerOptions): Poller {
       }),
   );
   let state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  const backlogReaderFor =
+    options.backlogReaderFor ??
+    (credentials
+      ? (spec: QueueSpec) =>
+          createMnsClient({ endpoint: spec.endpoint, ...credentials, timeoutMs: tuning.mnsTimeoutMs })
+      : null);
+  const gauges = backlogReaderFor
+    ? createQueueGauges({
+        queues: config.queues,
+        readerFor: backlogReaderFor,
+        intervalSeconds: tuning.queueGaugeIntervalSeconds,
+        metrics,
+        logger,
+      })
+    : null;
+
+  const readiness = (): Readiness => {
+    if (state !== 'running') return { ready: false, reason: `poller ${state}` };
+    if (breaker.state === 'open') return { ready: false, reason: 'Temporal unreachable' };
+    const failing = consumers.find((c) => c.lastReceiveError !== null);
+    if (failing) return { ready: false, reason: `MNS receive failing (${failing.lastReceiveError})` };
+    return { ready: true };
+  };
+  metrics.reportReadiness(() => readiness().ready);
+  // Every series exists from the start at 0: Prometheus' increase() cannot see a counter's
+  // first step when the series is born at 1, and the dead-letter alert must see the first one.
+  for (const spec of config.queues) {
+    for (const reason of deadLetterReasons) {
+      metrics.deadLettered.inc({ queue: spec.queue, region: spec.region, reason }, 0);
+    }
+  }
 
   return {
     metrics,
@@ -102,6 +139,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (state !== 'new') return;
       state = 'running';
       for (const consumer of consumers) consumer.start();
+      gauges?.start();
       logger.info(
         {
           queues: config.queues.map((q) => `${q.region}=${q.endpoint}/${q.queue}`),
@@ -116,6 +154,7 @@ export function createPoller(options: PollerOptions): Poller {
         return { unfinished: 0 };
       }
       state = 'stopping';
+      gauges?.stop();
       const deadline = Date.now() + timeoutMs;
       for (const consumer of consumers) consumer.stop();
       logger.info({ inFlight: slots.inUse, timeoutMs }, 'poller stopping: draining in-flight messages');
@@ -133,13 +172,7 @@ export function createPoller(options: PollerOptions): Poller {
       logger.info({ unfinished }, 'poller stopped');
       return { unfinished };
     },
-    readiness() {
-      if (state !== 'running') return { ready: false, reason: `poller ${state}` };
-      if (breaker.state === 'open') return { ready: false, reason: 'Temporal unreachable' };
-      const failing = consumers.find((c) => c.lastReceiveError !== null);
-      if (failing) return { ready: false, reason: `MNS receive failing (${failing.lastReceiveError})` };
-      return { ready: true };
-    },
+    readiness,
     inFlight: () => slots.inUse,
   };
 }

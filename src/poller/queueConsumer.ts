@@ -35,7 +35,7 @@ export type MessageOutcome =
   | 'delete-stale'
   | 'delete-failed';
 
-/** If an empty receive comes back faster than this, the server is shedding long polls (B1). */
+/** A quicker empty receive: the server sheds long polls (docs/MNS-PROTOCOL.md, "Empty receives"). */
 const quickEmptyReceiveMs = 500;
 
 /**

@@ -43,7 +43,10 @@ export interface QueueTransport {
   sendDeadLetter(body: string): Promise<string>;
 }
 
-/** Per-item codes that mean "this handle no longer holds the message": harmless (B2). */
+/**
+ * Per-item codes that mean "this handle no longer holds the message": harmless
+ * (docs/MNS-PROTOCOL.md, "Receipt handles and visibility").
+ */
 export function isStaleHandleCode(code: string): boolean {
   return code === 'MessageNotExist' || code === 'ReceiptHandleError';
 }

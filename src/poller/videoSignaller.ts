@@ -37,7 +37,7 @@ export interface VideoSignal {
  * - conflict USE_EXISTING: an open run (including one lingering after completion) gets the
  *   signal and dedupes it by event identity;
  * - reuse REJECT_DUPLICATE: a closed run is never silently replaced, because a fresh run
- *   would redo finished work for a late duplicate (temporal-notes §4.3);
+ *   would redo finished work for a late duplicate (docs/TEMPORAL-NOTES.md, "Workflow id policies");
  * - when that refusal comes, the closed run's close time decides: an event that happened
  *   after the run closed is real new work (a re-transcode) and starts a new run; one that
  *   happened before is a late duplicate and is acknowledged.

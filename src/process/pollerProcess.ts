@@ -44,7 +44,8 @@ export async function startPollerProcess(
   };
 }
 
-async function connectWithRetry(config: VodflowConfig, logger: Logger): Promise<TemporalClientBundle> {
+/** Connects to Temporal, retrying with backoff while it is not reachable (the ingress uses it too). */
+export async function connectWithRetry(config: VodflowConfig, logger: Logger): Promise<TemporalClientBundle> {
   const backoff = new Backoff({ initialMs: 500, maxMs: 15_000 });
   for (;;) {
     try {

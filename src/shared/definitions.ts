@@ -14,12 +14,15 @@ export function videoWorkflowId(mediaId: string): string {
   return `vod-video-${mediaId}`;
 }
 
-/** What the poller sends for each MNS message: the decoded event and where it came from. */
+/** What the poller (or the HTTP ingress) sends for each event: the decoded event and where it came from. */
 export interface VideoEventDelivery {
   event: VodEvent;
   /** The VOD storage region of the queue the message came from, e.g. cn-shanghai. */
   region: string;
-  /** MNS MessageId: stable across redeliveries of one message; for tracing only, never for dedupe. */
+  /**
+   * MNS MessageId (or, for an HTTP callback, `vod-http-…` of its body): stable across redeliveries
+   * of one message; for tracing only, never for dedupe.
+   */
   messageId: string;
 }
 
@@ -40,8 +43,13 @@ export interface VideoPipelineInput {
    * the VOD API at once instead of waiting for events first.
    */
   origin?: PipelineOrigin;
-  /** Carried across continue-as-new; absent on a first start. */
+  /**
+   * Carried across continue-as-new; absent on a first start. `vodflow rerun` of a closed run
+   * also starts the next run with the closed run's handoff (pipelineHandoffQuery) here.
+   */
   carried?: unknown;
+  /** A rerun to apply as the run starts (`vodflow rerun` of a closed run; docs/OPERATIONS.md). */
+  rerun?: RerunRequest;
 }
 
 export type PipelineOrigin = 'event' | 'backfill';
@@ -50,18 +58,31 @@ export type PipelineOrigin = 'event' | 'backfill';
  * waiting: required stages outstanding · processing: running downstream steps (or waiting
  * for a review) · completed: steps done, lingering for late events · failed: a required
  * stage or a step failed · rejected: a review gate said no (both can still be revived by a
- * later event while lingering) · stalled / deleted: final.
+ * later event while lingering) · stalled / deleted: final · cancelled: final, stopped on
+ * request (`vodflow cancel`, the Web UI's Cancel) before it settled.
  */
 export type PipelineStatus =
-  'waiting' | 'processing' | 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted';
+  'waiting' | 'processing' | 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted' | 'cancelled';
+
+export const pipelineStatuses: readonly PipelineStatus[] = [
+  'waiting',
+  'processing',
+  'completed',
+  'failed',
+  'rejected',
+  'stalled',
+  'deleted',
+  'cancelled',
+];
 
 /**
  * One downstream step's latest outcome. running: started, not settled yet · succeeded ·
  * failed (a non-optional failure fails the video; an optional one only its dependents) ·
  * skipped: its `when` said no, or (with `blockedBy`) an optional dependency failed ·
- * rejected: a review gate's decision was no.
+ * rejected: a review gate's decision was no · cancelled: the pipeline was cancelled while
+ * it ran (it runs again if the video is rerun).
  */
-export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected';
+export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'rejected' | 'cancelled';
 
 export interface StepRecord {
   status: StepStatus;
@@ -77,6 +98,8 @@ export interface StepRecord {
   error?: string;
   /** For a skipped step: the dependency whose failure it could not run without. */
   blockedBy?: string;
+  /** A rerun asked for this step at its current version: it runs again, with the same key. */
+  rerun?: true;
 }
 
 /** A review gate waiting for a decision (shown by the query and as VodStage "review"). */
@@ -131,12 +154,19 @@ export interface PipelineState {
   duplicates: number;
   /** Idempotency keys of delivered publications, newest last (bounded). */
   publications: string[];
+  /**
+   * Rerun generation per step (`vodflow rerun --new-publication`): appended to the step's
+   * version as `-r<n>`, so its idempotency key is new. Absent until the first such rerun.
+   */
+  stepGenerations?: Record<string, number>;
+  /** Reruns applied to this pipeline, newest last (bounded); absent until the first. */
+  reruns?: RerunRecord[];
 }
 
 export interface VideoPipelineResult {
   mediaId: string;
   region: string;
-  status: 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted';
+  status: 'completed' | 'failed' | 'rejected' | 'stalled' | 'deleted' | 'cancelled';
   reason?: string;
   stages: Record<StageName, { status: StageStatus; version: number; source?: string }>;
   publications: string[];
@@ -148,7 +178,14 @@ export type PipelineView = PipelineState & {
   queued: number;
   dedupeMemory: number;
   /** The step graph this worker runs, in the order steps start when ready together. */
-  stepGraph: { name: string; dependsOn: string[]; kind: 'activity' | 'review'; optional: boolean }[];
+  stepGraph: {
+    name: string;
+    dependsOn: string[];
+    /** The steps it waits for: its dependsOn steps and those naming it in their `before`. */
+    waitsFor: string[];
+    kind: 'activity' | 'review';
+    optional: boolean;
+  }[];
 };
 
 /** The whole state, for tools and the Web UI's query tab. */
@@ -161,3 +198,54 @@ export const pipelineStateQuery = defineQuery<PipelineView>('pipelineState');
 export const reviewDecisionUpdate = defineUpdate<ReviewOutcome & { step: string }, [ReviewDecision]>(
   'reviewDecision',
 );
+
+/**
+ * What `vodflow rerun` asks of a pipeline. `from` names a step: it and every step depending on
+ * it rerun; without it every step does. By default each reruns at its current version, so
+ * with the same idempotency key (receivers deduplicate); `newPublication` bumps the rerun
+ * steps' generation instead, which gives them new keys.
+ */
+export interface RerunRequest {
+  from?: string;
+  newPublication?: boolean;
+  /** Who asked and why, for the record. */
+  requestedBy?: string;
+  reason?: string;
+}
+
+/** A rerun as the pipeline recorded it. */
+export interface RerunRecord {
+  atMs: number;
+  /** The steps it reran, in graph order. */
+  steps: string[];
+  from?: string;
+  newPublication: boolean;
+  requestedBy?: string;
+  reason?: string;
+  /** The run it was applied in (`run` of the pipeline). */
+  run: number;
+}
+
+/**
+ * Reruns the downstream steps of an open run (running or lingering after it settled). The
+ * validator refuses unknown steps and pipelines whose required stages are not complete,
+ * and nothing is recorded then. A closed run is rerun by starting its next run with the
+ * handoff and `VideoPipelineInput.rerun` (src/operations/rerun.ts).
+ */
+export const rerunStepsUpdate = defineUpdate<RerunRecord, [RerunRequest]>('rerunSteps');
+
+/** Everything one run hands to the next: what continue-as-new carries. */
+export interface PipelineHandoff {
+  pipeline: PipelineState;
+  options: PipelineOptions;
+  /** The dedupe memory's event identities, oldest first. */
+  seen: string[];
+  /** Deliveries not applied yet. */
+  queue: VideoEventDelivery[];
+}
+
+/**
+ * The handoff at this point of the run. Asked of a closed run (a worker replays it), it gives
+ * the state the run ended with, so `vodflow rerun` can continue a closed pipeline.
+ */
+export const pipelineHandoffQuery = defineQuery<PipelineHandoff>('pipelineHandoff');

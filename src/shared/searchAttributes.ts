@@ -1,7 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 // The Web UI filters on these. They must be registered on the server before a
-// workflow sets them: the dev server launcher does it at start, and docs/OPERATIONS
+// workflow sets them: the dev server launcher does it at start, and docs/PRODUCTION.md
 // says how to do it on a real cluster.
 export const VideoId = defineSearchAttributeKey('VideoId', SearchAttributeType.KEYWORD);
 export const VodStage = defineSearchAttributeKey('VodStage', SearchAttributeType.KEYWORD);

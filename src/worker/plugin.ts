@@ -1,6 +1,12 @@
 import { SimplePlugin } from '@temporalio/plugin';
 import type { WorkerOptions, WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities, describeWorker, type ActivityDeps } from '../activities';
+import type { Worker } from '@temporalio/worker';
+import {
+  createActivityRuntime,
+  describeWorker,
+  type ActivityDeps,
+  type ActivityRuntime,
+} from '../activities';
 import { activityDeps } from '../activities/config';
 import { loadConfig } from '../config';
 import { activityMetricsInterceptors } from './activityMetricsInterceptor';
@@ -29,6 +35,11 @@ export interface VodflowPluginOptions {
   workflowBundle?: WorkflowBundleOption;
 }
 
+/** Metric label values are snake case. */
+function backfillOutcomeLabel(outcome: string): string {
+  return outcome === 'otherApp' ? 'other_app' : outcome;
+}
+
 /** vodflow's activity dependencies from VODFLOW_* and ALIBABA_CLOUD_* variables (exit-free: throws ConfigError). */
 export function activityDepsFromEnv(env: NodeJS.ProcessEnv = process.env): ActivityDeps {
   return activityDeps(loadConfig({ role: 'worker', env }));
@@ -46,12 +57,19 @@ export function vodflowPlugin(options: VodflowPluginOptions = {}): VodflowPlugin
 
 export class VodflowPlugin extends SimplePlugin {
   readonly metrics: WorkerMetrics;
+  private readonly runtime: ActivityRuntime | null;
 
   constructor(private readonly pluginOptions: VodflowPluginOptions) {
     if (pluginOptions.steps !== undefined) checkStepModule(pluginOptions.steps);
     const deps =
       pluginOptions.activityDeps === undefined ? activityDepsFromEnv() : pluginOptions.activityDeps;
     const metrics = pluginOptions.metrics ?? createWorkerMetrics({ defaultMetrics: false });
+    const runtime = deps
+      ? createActivityRuntime(deps, {
+          onBackfillOutcome: (outcome) =>
+            metrics.backfillVideos.inc({ outcome: backfillOutcomeLabel(outcome) }),
+        })
+      : null;
     super({
       name: 'vodflow',
       ...(pluginOptions.workflowBundle
@@ -59,7 +77,7 @@ export class VodflowPlugin extends SimplePlugin {
         : { workflowsPath: workflowsEntry(pluginOptions.steps) }),
       activities: {
         describeWorker,
-        ...(deps ? createActivities(deps) : {}),
+        ...(runtime ? runtime.activities : {}),
         ...(pluginOptions.activities ?? {}),
       },
       workerInterceptors: {
@@ -68,6 +86,16 @@ export class VodflowPlugin extends SimplePlugin {
       },
     });
     this.metrics = metrics;
+    this.runtime = runtime;
+  }
+
+  /** The backfill sweep's Temporal client lives as long as the worker runs. */
+  override async runWorker(worker: Worker, next: (w: Worker) => Promise<void>): Promise<void> {
+    try {
+      await super.runWorker(worker, next);
+    } finally {
+      await this.runtime?.close();
+    }
   }
 
   /** Adds what SimplePlugin has no option for: the pipeline-outcome sink and one SDK copy in the bundle. */

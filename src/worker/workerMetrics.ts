@@ -11,6 +11,8 @@ export interface WorkerMetrics {
   activityExecutions: Counter<'activity' | 'outcome' | 'error_type'>;
   activityDuration: Histogram<'activity'>;
   pipelinesFinished: Counter<'status'>;
+  /** outcome: started | restarted | running | finished | other_app | failed */
+  backfillVideos: Counter<'outcome'>;
 }
 
 /** From a local VOD emulator call (a few ms) to an attempt at the longest activity timeout (1 min). */
@@ -24,7 +26,7 @@ const activityBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10
 export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}): WorkerMetrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'vodflow_' });
-  return {
+  const metrics: WorkerMetrics = {
     registry,
     activityExecutions: new Counter({
       name: 'vodflow_worker_activity_executions_total',
@@ -45,5 +47,25 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}):
       labelNames: ['status'],
       registers: [registry],
     }),
+    backfillVideos: new Counter({
+      name: 'vodflow_backfill_videos_total',
+      help: 'Videos the scheduled backfill sweep looked at, by outcome; started/restarted mean events never reached vodflow.',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
   };
+  // Series born at 0, so Prometheus' increase() sees the first stalled video or missed event.
+  for (const status of pipelineStatuses) metrics.pipelinesFinished.inc({ status }, 0);
+  for (const outcome of backfillOutcomeLabels) metrics.backfillVideos.inc({ outcome }, 0);
+  return metrics;
 }
+
+const pipelineStatuses = ['completed', 'failed', 'rejected', 'stalled', 'deleted', 'cancelled'] as const;
+export const backfillOutcomeLabels = [
+  'started',
+  'restarted',
+  'running',
+  'finished',
+  'other_app',
+  'failed',
+] as const;

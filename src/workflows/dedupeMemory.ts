@@ -1,7 +1,7 @@
 /**
  * Bounded memory of event identities already applied. MNS redelivers, the poller may
  * signal twice after a crash, and Temporal's own request-id dedupe never crosses calls
- * or continue-as-new (temporal-notes §4.4), so the workflow checks every delivery here.
+ * or continue-as-new (docs/TEMPORAL-NOTES.md, "Deduplication"): the workflow checks every delivery here.
  * Oldest identities are forgotten first; the list (not a Set) is what continue-as-new carries.
  */
 export class DedupeMemory {

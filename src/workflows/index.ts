@@ -4,4 +4,5 @@ import { builtinSteps } from './builtinSteps';
 import { videoPipelineWith } from './videoPipeline';
 
 export { probeWorkflow } from './probe';
+export { backfillSweep } from './backfillSweep';
 export const videoPipeline = videoPipelineWith(builtinSteps);

@@ -25,6 +25,7 @@ export const finishedPipelineStatuses: readonly FinishedPipelineStatus[] = [
   'rejected',
   'stalled',
   'deleted',
+  'cancelled',
 ];
 
 export interface PipelineOutcomeSinks extends Sinks {

@@ -21,7 +21,8 @@ export interface StepContext<A = UntypedActivities> {
   outputs: Readonly<Record<string, unknown>>;
   /**
    * The versions of the stages this step's inputs come from, e.g. `u1-t2-s1`: the same on every
-   * retry and rerun of the same inputs, new when a stage result changes (a re-transcode).
+   * retry and rerun of the same inputs, new when a stage result changes (a re-transcode), and
+   * with `-r<n>` appended after `vodflow rerun --new-publication`.
    */
   version: string;
   /** `<workflowId>:<step>:<version>`: the key a receiver deduplicates by. */

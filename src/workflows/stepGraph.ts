@@ -109,9 +109,13 @@ export function buildStepGraph(definitions: readonly StepDefinition[]): StepGrap
   return { nodes: order.map((name) => byName.get(name)!), byName };
 }
 
-/** The version a step runs at now: the fingerprint of the stages its inputs come from. */
-export function stepVersion(node: StepNode, video: VideoState): string {
-  return stageFingerprint(video, node.stages);
+/**
+ * The version a step runs at now: the fingerprint of the stages its inputs come from, plus
+ * `-r<n>` once `vodflow rerun --new-publication` gave the step a rerun generation.
+ */
+export function stepVersion(node: StepNode, video: VideoState, generation = 0): string {
+  const fingerprint = stageFingerprint(video, node.stages);
+  return generation > 0 ? `${fingerprint}-r${generation}` : fingerprint;
 }
 
 /** Whether a step takes part in this run (see stepRunner.ts for how patches decide). */
@@ -129,16 +133,18 @@ export interface StepPlan {
 }
 
 /**
- * What to do next. A step is settled when its record is at its current version and not
- * running. It is ready when every step it depends on is settled as succeeded, skipped by its
- * condition, or absent from this run. A failed optional dependency skips it; a failed or
- * rejected non-optional dependency blocks it until the inputs change.
+ * What to do next. A step is settled when its record is at its current version, not running,
+ * not cancelled and not marked for a rerun. It is ready when every step it depends on is
+ * settled as succeeded, skipped by its condition, or absent from this run. A failed optional
+ * dependency skips it; a failed or rejected non-optional dependency blocks it until the
+ * inputs change (or a rerun asks again).
  */
 export function planSteps(
   graph: StepGraph,
   records: Readonly<Record<string, StepRecord>>,
   video: VideoState,
   presence: (name: string) => StepPresence,
+  generations: Readonly<Record<string, number>> = {},
 ): StepPlan {
   const plan: StepPlan = { start: [], skip: [], failed: [], waiting: [] };
   // How each step stands for its dependents: 'ok' lets them run, 'blocked' stops them.
@@ -149,9 +155,9 @@ export function planSteps(
       standing.set(name, { state: 'ok' });
       continue;
     }
-    const version = stepVersion(node, video);
+    const version = stepVersion(node, video, generations[name]);
     const record = records[name];
-    if (record && record.version === version && record.status !== 'running') {
+    if (record && record.version === version && isSettledRecord(record)) {
       standing.set(name, settledStanding(node, record));
       if (!node.definition.optional && (record.status === 'failed' || record.status === 'rejected')) {
         plan.failed.push({ name, status: record.status, ...(record.error ? { error: record.error } : {}) });
@@ -178,6 +184,10 @@ export function planSteps(
     }
   }
   return plan;
+}
+
+function isSettledRecord(record: StepRecord): boolean {
+  return record.status !== 'running' && record.status !== 'cancelled' && record.rerun !== true;
 }
 
 function settledStanding(

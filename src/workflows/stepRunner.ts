@@ -50,6 +50,11 @@ export interface StepRunnerOptions {
   options: PipelineOptions;
   /** Called whenever what the Web UI shows may have changed (a review starts or ends). */
   onInspectionChange(): void;
+  /**
+   * True once the workflow itself was asked to cancel (`vodflow cancel`, the Web UI): a step
+   * cancelled then is recorded as cancelled; one cancelled by a deletion keeps its last record.
+   */
+  workflowCancelled(): boolean;
 }
 
 export class StepRunner {
@@ -66,9 +71,35 @@ export class StepRunner {
   }
 
   plan(): StepPlan {
-    return planSteps(this.o.graph, this.o.pipeline.steps, this.o.pipeline.video, (name) =>
-      this.presence(name),
+    return planSteps(
+      this.o.graph,
+      this.o.pipeline.steps,
+      this.o.pipeline.video,
+      (name) => this.presence(name),
+      this.o.pipeline.stepGenerations,
     );
+  }
+
+  /**
+   * Makes the given steps run again: at the same version (a settled record is marked for a
+   * rerun; a step running now is left alone, its run in progress is the rerun), or, for a new
+   * publication, at the next generation, which changes their version and so their idempotency
+   * key (a step running now runs again at the new version once it settled).
+   */
+  rerun(steps: readonly string[], newPublication: boolean): void {
+    const { pipeline } = this.o;
+    if (newPublication) {
+      const generations = { ...(pipeline.stepGenerations ?? {}) };
+      for (const name of steps) generations[name] = (generations[name] ?? 0) + 1;
+      pipeline.stepGenerations = generations;
+      return;
+    }
+    const records = { ...pipeline.steps };
+    for (const name of steps) {
+      const record = records[name];
+      if (record && record.status !== 'running') records[name] = { ...record, rerun: true };
+    }
+    pipeline.steps = records;
   }
 
   /** Cancels the running steps (a deletion arrived); run() then returns 'cancelled'. */
@@ -161,7 +192,9 @@ export class StepRunner {
               (err: unknown) => {
                 if (isCancellation(err)) {
                   cancelled = true;
-                  this.restore(name, previous);
+                  if (this.o.workflowCancelled())
+                    this.settle(name, { status: 'cancelled', error: 'cancelled' });
+                  else this.restore(name, previous);
                 } else {
                   this.settle(name, { status: 'failed', error: errorMessage(err) });
                 }
@@ -280,7 +313,10 @@ export class StepRunner {
       published.delivered
     ) {
       const { pipeline } = this.o;
-      pipeline.publications = [...pipeline.publications, published.idempotencyKey].slice(-publicationsKept);
+      // A rerun at the same key delivers the same publication again: it is listed once.
+      if (!pipeline.publications.includes(published.idempotencyKey)) {
+        pipeline.publications = [...pipeline.publications, published.idempotencyKey].slice(-publicationsKept);
+      }
     }
   }
 
@@ -295,7 +331,7 @@ export class StepRunner {
 }
 
 interface Outcome {
-  status: 'succeeded' | 'failed' | 'rejected';
+  status: 'succeeded' | 'failed' | 'rejected' | 'cancelled';
   output?: unknown;
   error?: string;
 }

@@ -1,60 +1,52 @@
 /**
  * One run per video (id vod-video-<mediaId>), started by the first event the poller signals.
- * Handlers only dedupe and enqueue; the loop applies events, reconciles overdue stages
- * through the VOD API, runs the step graph once the required stages succeeded, and settles.
+ * Handlers only dedupe, queue and record requests; the loop applies events, reconciles overdue
+ * stages through the VOD API, runs the step graph once the required stages succeeded, and
+ * settles. Each of those is a part of its own (eventIntake, reconciler, stepRunner, reruns,
+ * inspection, pipelineState); this file wires them and holds the loop.
  */
 import {
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
-  log,
-  patched,
-  proxyActivities,
+  isCancellation,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { VodflowActivities } from '../activities';
-import type { VodEvent } from '../events/model';
 import {
+  pipelineHandoffQuery,
   pipelineStateQuery,
+  rerunStepsUpdate,
   reviewDecisionUpdate,
   vodEventSignal,
-  type PipelineState,
-  type PipelineStatus,
+  type PipelineHandoff,
   type PipelineView,
-  type VideoEventDelivery,
   type VideoPipelineInput,
   type VideoPipelineResult,
 } from '../shared/definitions';
-import { resolvePipelineOptions, type PipelineOptions, type StageName } from '../shared/pipelineOptions';
+import { resolvePipelineOptions, type StageName } from '../shared/pipelineOptions';
 import { VideoId } from '../shared/searchAttributes';
-import type { StageStatus } from '../shared/videoState';
-import { DedupeMemory } from './dedupeMemory';
+import { EventIntake, isVideoDeletion } from './eventIntake';
 import { Inspection } from './inspection';
-import { applyEvent, applyReconciliation, initialVideoState, requiredProgress } from './stageMachine';
+import {
+  cancelledReason,
+  failureReason,
+  initialPipeline,
+  isSettled,
+  pipelineResult,
+  resumed,
+  setStatus,
+  settle,
+  settleSteps,
+  stallIfStillPending,
+} from './pipelineState';
+import { Reconciler } from './reconciler';
+import { Reruns } from './reruns';
+import { requiredProgress } from './stageMachine';
 import type { StepDefinition } from './stepDefinition';
 import { buildStepGraph, hasStepWork, type StepGraph } from './stepGraph';
-import { errorMessage, StepRunner } from './stepRunner';
-
-interface CarriedState {
-  pipeline: PipelineState;
-  options: PipelineOptions;
-  seen: string[];
-  queue: VideoEventDelivery[];
-}
-
-const reconcileCalls = proxyActivities<VodflowActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-  },
-});
-
-/** Late events that only confirm a reconciliation no longer rerun the steps (chaos finding F1). */
-const absorbLateConfirmationsPatch = 'absorb-late-confirmations';
+import { StepRunner } from './stepRunner';
 
 export type VideoPipelineWorkflow = (input: VideoPipelineInput) => Promise<VideoPipelineResult>;
 
@@ -62,43 +54,63 @@ export type VideoPipelineWorkflow = (input: VideoPipelineInput) => Promise<Video
 export function videoPipelineWith(steps: readonly StepDefinition[]): VideoPipelineWorkflow {
   const graph = buildStepGraph(steps);
   return async function videoPipeline(input: VideoPipelineInput): Promise<VideoPipelineResult> {
-    return runPipeline(graph, input);
+    const cancellation: CancellationEnd = {};
+    try {
+      return await runPipeline(graph, input, cancellation);
+    } catch (err) {
+      // Cancelled (`vodflow cancel`, the Web UI's Cancel) while waiting: end as a result, not a failure.
+      if (isCancellation(err) && CancellationScope.current().consideredCancelled && cancellation.finish) {
+        return await cancellation.finish();
+      }
+      throw err;
+    }
   };
 }
 
-async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise<VideoPipelineResult> {
-  const carried = input.carried as CarriedState | undefined;
+/** How a pipeline ends when the workflow is cancelled; set by runPipeline once its state exists. */
+interface CancellationEnd {
+  finish?: () => Promise<VideoPipelineResult>;
+}
+
+async function runPipeline(
+  graph: StepGraph,
+  input: VideoPipelineInput,
+  cancellation: CancellationEnd,
+): Promise<VideoPipelineResult> {
+  // What continue-as-new carries (and `vodflow rerun` hands a closed run's successor).
+  const carried = input.carried as PipelineHandoff | undefined;
   const options = carried?.options ?? resolvePipelineOptions(input.options);
   const pipeline = carried?.pipeline ? resumed(carried.pipeline) : initialPipeline(input);
-  const seen = new DedupeMemory(options.dedupeMemory, carried?.seen);
-  const queue: VideoEventDelivery[] = [...(carried?.queue ?? [])];
-  let deliveriesThisRun = 0;
+  const intake = new EventIntake(options.dedupeMemory, carried);
   const inspection = new Inspection(() => pipeline, options);
-  const steps = new StepRunner({ graph, pipeline, options, onInspectionChange: () => inspection.publish() });
+  // Cancelling the workflow (`vodflow cancel`, the Web UI) cancels this scope and everything in it.
+  const root = CancellationScope.current();
+  const steps = new StepRunner({
+    graph,
+    pipeline,
+    options,
+    onInspectionChange: () => inspection.publish(),
+    workflowCancelled: () => root.consideredCancelled,
+  });
+  const reconciler = new Reconciler(pipeline, options);
+  const reruns = new Reruns(pipeline, options, steps, graph);
+  const handoff = (): PipelineHandoff => ({
+    pipeline,
+    options,
+    seen: intake.remembered(),
+    queue: [...intake.queue],
+  });
+  cancellation.finish = finishCancelled;
 
   setHandler(vodEventSignal, (delivery) => {
-    deliveriesThisRun += 1;
-    const identity = delivery?.event?.identity;
-    if (typeof identity !== 'string' || !seen.remember(identity)) {
-      pipeline.duplicates += 1;
-      return;
-    }
-    queue.push(delivery);
     // A deletion must not wait for a slow step to finish: cancel it now, the loop does the rest.
-    if (isVideoDeletion(delivery.event)) steps.cancel();
+    if (intake.receive(pipeline, delivery) && isVideoDeletion(delivery.event)) steps.cancel();
   });
-  setHandler(pipelineStateQuery, (): PipelineView => ({
-    ...pipeline,
-    options,
-    queued: queue.length,
-    dedupeMemory: seen.toJSON().length,
-    stepGraph: graph.nodes.map((n) => ({
-      name: n.definition.name,
-      dependsOn: [...(n.definition.dependsOn ?? [])],
-      kind: n.definition.kind ?? 'activity',
-      optional: n.definition.optional === true,
-    })),
-  }));
+  setHandler(pipelineStateQuery, (): PipelineView => view());
+  setHandler(pipelineHandoffQuery, handoff);
+  setHandler(rerunStepsUpdate, (request) => reruns.apply(request), {
+    validator: (request) => reruns.check(request),
+  });
   setHandler(reviewDecisionUpdate, (decision) => steps.decide(decision), {
     validator: (decision) => {
       if (typeof decision?.approve !== 'boolean') throw new Error('a decision needs approve: true or false');
@@ -110,37 +122,42 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     setVideoId: workflowInfo().typedSearchAttributes.get(VideoId) === undefined,
     markBackfilled: pipeline.origin === 'backfill' && pipeline.run === 1,
   });
+  reruns.applyAtStart(input.rerun);
 
   for (;;) {
-    drainQueue();
+    reruns.requested = false;
+    intake.drain(pipeline, stagesChanged);
     if (pipeline.video.deleted) {
-      settle('deleted', pipeline.video.deleted.reason);
+      settle(pipeline, 'deleted', pipeline.video.deleted.reason);
       return result();
     }
 
     const progress = requiredProgress(pipeline.video, options.requiredStages);
     if (progress.ready) {
       if (hasStepWork(steps.plan())) {
-        setStatus('processing');
+        setStatus(pipeline, 'processing');
         inspection.publish();
         await steps.run();
+        if (root.consideredCancelled) return await finishCancelled();
         continue; // events may have arrived while the steps ran
       }
-      settleSteps();
+      settleSteps(pipeline, steps.plan().failed);
     } else if (progress.failed.length > 0) {
-      settle('failed', progress.failed.map((s) => failureReason(s)).join('; '));
+      settle(pipeline, 'failed', failureReason(pipeline, progress.failed));
     } else if (pipeline.status !== 'waiting') {
-      setStatus('waiting');
+      setStatus(pipeline, 'waiting');
     }
     inspection.publish();
 
-    if (workflowInfo().continueAsNewSuggested || deliveriesThisRun >= options.continueAsNewAfterEvents) {
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      intake.deliveriesThisRun >= options.continueAsNewAfterEvents
+    ) {
       await condition(allHandlersFinished);
-      const next: CarriedState = { pipeline, options, seen: seen.toJSON(), queue: [...queue] };
       return await continueAsNew<VideoPipelineWorkflow>({
         mediaId: input.mediaId,
         region: input.region,
-        carried: next,
+        carried: handoff(),
       });
     }
 
@@ -152,33 +169,21 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
 
     // Waiting for required stages: sleep until an event, the next reconciliation or the final deadline.
     const finalDeadline = pipeline.startedAtMs + options.finalDeadlineMs;
-    const wakeAt = Math.min(nextReconciliationAt(progress.pending), finalDeadline);
+    const wakeAt = Math.min(reconciler.nextAt(progress.pending), finalDeadline);
     if (await waitForEvents(wakeAt)) continue;
     const pastFinal = Date.now() >= finalDeadline;
-    await reconcile(pastFinal ? progress.pending : overduePending(progress.pending));
-    drainQueue();
-    if (pastFinal && !pipeline.video.deleted && stallIfStillPending()) return result();
-  }
-
-  function drainQueue(): void {
-    while (queue.length > 0) {
-      const delivery = queue.shift()!;
-      const applied = applyEvent(pipeline.video, delivery.event, {
-        absorbLateConfirmations: patched(absorbLateConfirmationsPatch),
-      });
-      pipeline.video = applied.state;
-      stagesChanged(applied.changed);
-      if (applied.outcome !== 'applied') {
-        log.info('event not applied', {
-          identity: delivery.event.identity,
-          eventType: delivery.event.eventType,
-          outcome: applied.outcome,
-          note: applied.note,
-        });
-      }
+    await reconciler.reconcile(
+      pastFinal ? progress.pending : reconciler.overdue(progress.pending),
+      stagesChanged,
+    );
+    intake.drain(pipeline, stagesChanged);
+    if (pastFinal && !pipeline.video.deleted && stallIfStillPending(pipeline, options)) {
+      inspection.publish();
+      return result();
     }
   }
 
+  /** A stage's result changed: its dependent steps may run again, and transcode/snapshot deadlines re-anchor. */
   function stagesChanged(changed: readonly StageName[]): void {
     if (changed.length === 0) return;
     steps.inputsChanged();
@@ -188,146 +193,45 @@ async function runPipeline(graph: StepGraph, input: VideoPipelineInput): Promise
     }
   }
 
+  /** Sleeps until an event (or a rerun) arrives or `untilMs`; true when woken. */
   async function waitForEvents(untilMs: number): Promise<boolean> {
-    return condition(() => queue.length > 0, Math.max(1, untilMs - Date.now()));
+    return condition(() => intake.queue.length > 0 || reruns.requested, Math.max(1, untilMs - Date.now()));
   }
 
-  function overdueAt(stage: StageName): number {
-    // Nothing will come by events for a backfilled video: every stage is due for the VOD API at once.
-    if (pipeline.origin === 'backfill') return pipeline.startedAtMs;
-    const anchor =
-      stage === 'upload' ? pipeline.startedAtMs : (pipeline.stageSettledAtMs.upload ?? pipeline.startedAtMs);
-    return anchor + options.overdueAfterMs[stage];
-  }
-
-  function nextReconciliationAt(pending: StageName[]): number {
-    const last = pipeline.reconciliation.lastAtMs;
-    const times = pending.map((s) =>
-      Math.max(overdueAt(s), last === undefined ? 0 : last + options.reconcileIntervalMs),
-    );
-    return times.length > 0 ? Math.min(...times) : Number.MAX_SAFE_INTEGER;
-  }
-
-  function overduePending(pending: StageName[]): StageName[] {
-    return pending.filter((s) => overdueAt(s) <= Date.now());
-  }
-
-  async function reconcile(stages: StageName[]): Promise<void> {
-    pipeline.reconciliation.lastAtMs = Date.now();
-    if (stages.length === 0) return;
-    pipeline.reconciliation.count += 1;
-    try {
-      const report = await reconcileCalls.reconcileVideo({
-        mediaId: pipeline.mediaId,
-        region: pipeline.region,
-        stages,
-      });
-      pipeline.reconciliation.lastReport = report;
-      pipeline.reconciliation.lastError = undefined;
-      const applied = applyReconciliation(pipeline.video, report);
-      pipeline.video = applied.state;
-      stagesChanged(applied.changed);
-    } catch (err) {
-      // Retries are exhausted: keep waiting for events and the next reconciliation.
-      pipeline.reconciliation.lastError = errorMessage(err);
-      log.warn('reconciliation failed', { error: pipeline.reconciliation.lastError });
-    }
-  }
-
-  /** Every step settled at the current inputs: the video's outcome is the steps' outcome. */
-  function settleSteps(): void {
-    const failed = steps.plan().failed;
-    const rejected = failed.find((f) => f.status === 'rejected');
-    if (rejected) settle('rejected', `step ${rejected.name} ${rejected.error ?? 'rejected'}`);
-    else if (failed.length > 0) settle('failed', `step ${failed[0]!.name} failed: ${failed[0]!.error}`);
-    else settle('completed');
-  }
-
-  /** At the final deadline: a video whose required stages are still pending ends stalled. */
-  function stallIfStillPending(): boolean {
-    const after = requiredProgress(pipeline.video, options.requiredStages);
-    if (after.ready || after.failed.length > 0) return false;
-    const last = pipeline.reconciliation.lastReport;
-    const vodSays = last?.videoStatus ? ` (VOD video status ${last.videoStatus})` : '';
-    const lastError = pipeline.reconciliation.lastError;
-    settle(
-      'stalled',
-      `required stages not complete ${Math.round(options.finalDeadlineMs / 1000)} s after the first event: ` +
-        `${after.pending.join(', ')}${vodSays}${lastError ? `; last reconciliation error: ${lastError}` : ''}`,
-    );
-    inspection.publish();
-    return true;
-  }
-
-  function failureReason(stage: StageName): string {
-    const failure = pipeline.video.stages[stage].failure;
-    const detail = [failure?.code, failure?.message].filter(Boolean).join(': ');
-    return `${stage} failed${detail ? ` (${detail})` : ''}`;
-  }
-
-  function setStatus(status: 'waiting' | 'processing'): void {
-    pipeline.status = status;
-    pipeline.reason = undefined;
-    pipeline.settledAtMs = undefined;
-  }
-
-  function settle(status: PipelineStatus, reason?: string): void {
-    if (pipeline.status !== status || pipeline.reason !== reason) {
-      pipeline.status = status;
-      pipeline.reason = reason;
-      pipeline.settledAtMs = Date.now();
-    }
+  /**
+   * The workflow was cancelled: running steps were cancelled (and recorded so), the video ends
+   * `cancelled`, and the run completes normally. A run lingering after it settled keeps its
+   * outcome: its work was done, cancelling only cuts the linger short. Nothing here may be
+   * cancelled again.
+   */
+  async function finishCancelled(): Promise<VideoPipelineResult> {
+    return CancellationScope.nonCancellable(async () => {
+      intake.drain(pipeline, stagesChanged);
+      if (pipeline.video.deleted) settle(pipeline, 'deleted', pipeline.video.deleted.reason);
+      else if (!isSettled(pipeline.status)) settle(pipeline, 'cancelled', cancelledReason(pipeline, options));
+      await condition(allHandlersFinished);
+      return result();
+    });
   }
 
   function result(): VideoPipelineResult {
     inspection.publish();
-    const { upload, transcode, snapshot } = pipeline.video.stages;
-    const stage = (s: { status: StageStatus; version: number; source?: string }) => ({
-      status: s.status,
-      version: s.version,
-      ...(s.source ? { source: s.source } : {}),
-    });
+    return pipelineResult(pipeline);
+  }
+
+  function view(): PipelineView {
     return {
-      mediaId: pipeline.mediaId,
-      region: pipeline.region,
-      status: pipeline.status as VideoPipelineResult['status'],
-      ...(pipeline.reason ? { reason: pipeline.reason } : {}),
-      stages: { upload: stage(upload), transcode: stage(transcode), snapshot: stage(snapshot) },
-      publications: pipeline.publications,
-      runs: pipeline.run,
+      ...pipeline,
+      options,
+      queued: intake.queue.length,
+      dedupeMemory: intake.remembered().length,
+      stepGraph: graph.nodes.map((n) => ({
+        name: n.definition.name,
+        dependsOn: [...(n.definition.dependsOn ?? [])],
+        waitsFor: [...n.stepDeps],
+        kind: n.definition.kind ?? 'activity',
+        optional: n.definition.optional === true,
+      })),
     };
   }
-}
-
-function initialPipeline(input: VideoPipelineInput): PipelineState {
-  return {
-    mediaId: input.mediaId,
-    region: input.region,
-    ...(input.origin === 'backfill' ? { origin: 'backfill' as const } : {}),
-    startedAtMs: Date.now(),
-    run: 1,
-    status: 'waiting',
-    video: initialVideoState(input.mediaId),
-    stageSettledAtMs: {},
-    steps: {},
-    reviews: [],
-    reconciliation: { count: 0 },
-    duplicates: 0,
-    publications: [],
-  };
-}
-
-/** A run continued as new: the same pipeline, one run later (older carried states lack newer fields). */
-function resumed(carried: PipelineState): PipelineState {
-  return { ...carried, reviews: carried.reviews ?? [], run: carried.run + 1 };
-}
-
-function isSettled(status: PipelineStatus): boolean {
-  return status === 'completed' || status === 'failed' || status === 'rejected';
-}
-
-function isVideoDeletion(event: VodEvent): boolean {
-  if (event.eventType !== 'DeleteMediaComplete' || event.status !== 'success') return false;
-  const payload = event.payload as { DeleteType?: string; MediaType?: string };
-  return (payload.DeleteType ?? 'all') === 'all' && (payload.MediaType ?? 'video') === 'video';
 }

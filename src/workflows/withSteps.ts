@@ -2,6 +2,7 @@
  * The workflow bundle's entry when a team adds steps: the worker generates a two-line module
  * that hands the team's step module to this function (src/worker/workflowBundle.ts).
  */
+import { backfillSweep } from './backfillSweep';
 import { builtinSteps } from './builtinSteps';
 import { probeWorkflow } from './probe';
 import type { StepDefinition } from './stepDefinition';
@@ -9,9 +10,14 @@ import { videoPipelineWith, type VideoPipelineWorkflow } from './videoPipeline';
 
 export function workflowsWithSteps(stepModule: unknown): {
   probeWorkflow: typeof probeWorkflow;
+  backfillSweep: typeof backfillSweep;
   videoPipeline: VideoPipelineWorkflow;
 } {
-  return { probeWorkflow, videoPipeline: videoPipelineWith([...builtinSteps, ...stepsOfModule(stepModule)]) };
+  return {
+    probeWorkflow,
+    backfillSweep,
+    videoPipeline: videoPipelineWith([...builtinSteps, ...stepsOfModule(stepModule)]),
+  };
 }
 
 /** A step module exports its steps as `steps` (or as the default export): an array of definitions. */

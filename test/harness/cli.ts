@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../../harness/stack/paths';
 
@@ -31,4 +31,29 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_00
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything written to stderr so far. */
+  stderr(): string;
+  /** Resolves when the child has exited (killed included). */
+  exited: Promise<CliResult>;
+}
+
+/** Starts the compiled CLI and returns at once: for tests that interrupt or kill it midway. */
+export function startCli(args: string[], env: NodeJS.ProcessEnv): RunningCli {
+  const child = spawn(process.execPath, [cliMain, ...args], {
+    env: { PATH: process.env.PATH, VODFLOW_LOG_LEVEL: 'error', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, stderr: () => stderr, exited };
 }

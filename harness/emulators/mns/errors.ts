@@ -1,4 +1,4 @@
-/** MNS service errors with the service's literal messages (typos included, reference A8). */
+/** MNS service errors with the service's literal messages, typos included (docs/MNS-PROTOCOL.md). */
 
 export class MnsServiceError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 /**
  * Transport: node:http with keep-alive, signature checks, fault injection, the optional
- * admin endpoint, and the exact response headers of reference A3.
+ * admin endpoint, and the exact response headers (docs/MNS-PROTOCOL.md, "Response headers and namespaces").
  */
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';

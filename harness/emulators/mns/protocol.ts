@@ -1,5 +1,5 @@
 /**
- * The queue API of reference A6: routes an authenticated request to an operation and renders
+ * The queue API (docs/MNS-PROTOCOL.md): routes an authenticated request to an operation and renders
  * the service's answer. No sockets here; httpServer.ts does the transport.
  */
 import type { IncomingHttpHeaders } from 'node:http';
@@ -399,7 +399,7 @@ function batchSend(account: MnsAccount, queueName: string, doc: ParsedDocument):
       ['MessageBodyMD5', outcome.bodyMd5],
     ]);
   });
-  // A partial failure keeps the <Messages> shape with a non-2xx status (reference A6.7).
+  // A partial failure keeps <Messages> with a non-2xx status (docs/MNS-PROTOCOL.md, "BatchSendMessage").
   return { status: failed ? 500 : 201, body: document('Messages', results.join('')) };
 }
 

@@ -1,5 +1,5 @@
 /**
- * One queue's messages and their state machine (reference A9): Delayed → Active →
+ * One queue's messages and their state machine (docs/MNS-PROTOCOL.md): Delayed → Active →
  * (receive) Inactive → Active again at NextVisibleTime unless deleted; retention expiry
  * removes a message in any state. Times are epoch milliseconds and come from the caller, so
  * the semantics are testable without waiting.

@@ -1,4 +1,4 @@
-/** Queue attributes: ranges and defaults of reference A6.1, parsed from a `<Queue>` body. */
+/** Queue attributes (docs/MNS-PROTOCOL.md, "Queue attributes"), parsed from a `<Queue>` body. */
 import { rangeError, schemaError } from './errors';
 import { leafText, type XmlNode } from './xml';
 

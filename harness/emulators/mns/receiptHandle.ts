@@ -1,7 +1,7 @@
 /**
  * Receipt handles shaped like the service's: `1-` + base64(`<seq>-<unixSeconds>-<queueId>-<version>`).
  * Only digits and `-` go into the base64, so a handle never contains `+` or `/` and is safe
- * raw in a query string (reference A7).
+ * raw in a query string (docs/MNS-PROTOCOL.md, "Identifiers").
  */
 export interface ReceiptHandleParts {
   seq: number;

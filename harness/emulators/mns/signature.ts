@@ -1,5 +1,5 @@
 /**
- * MNS signature V2 as the service checks it (reference A4): the string-to-sign is built from
+ * MNS signature V2 as the service checks it (docs/MNS-PROTOCOL.md): the string-to-sign is built from
  * the request exactly as it arrived, so it is computed from the raw request-target and the
  * header values as received, never from a decoded or re-ordered form.
  */

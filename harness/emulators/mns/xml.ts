@@ -1,7 +1,7 @@
 /**
  * Request XML in, response XML out. Requests are matched by local element name in any order
  * and any namespace (Java puts its namespace without the slash, Go sends none); responses
- * use the exact namespaces the SDKs expect (reference A3, A8).
+ * use the exact namespaces the SDKs expect (docs/MNS-PROTOCOL.md, "Response headers and namespaces").
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { escapeXml } from '../../../src/mns/xml';

@@ -3,7 +3,7 @@ import { apiErrors } from './errors';
 import type { Body, Params } from './readApis';
 
 /**
- * SetMessageCallback / GetMessageCallback / DeleteMessageCallback (vod-events.md §6). One
+ * SetMessageCallback / GetMessageCallback / DeleteMessageCallback (docs/VOD-API.md). One
  * emulator serves one region, so the configuration is kept per AppId.
  */
 export interface MessageCallback {

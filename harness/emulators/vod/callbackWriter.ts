@@ -18,6 +18,9 @@ export interface MnsCredentials {
   accessKeySecret: string;
 }
 
+/** VOD's documented timeout of one HTTP callback attempt. */
+export const httpCallbackTimeoutMs = 5_000;
+
 export class DeliveryError extends Error {
   constructor(
     message: string,
@@ -67,6 +70,7 @@ export function createCallbackWriter(options: {
       }
       const url = config.CallbackURL as string;
       const headers: Record<string, string> = { 'content-type': 'application/json' };
+      // A fresh timestamp per attempt, over the CallbackURL exactly as configured.
       if (config.AuthSwitch === 'on' && config.AuthKey) {
         const timestamp = String(Math.floor(Date.now() / 1000));
         headers['X-VOD-TIMESTAMP'] = timestamp;
@@ -81,14 +85,15 @@ export function createCallbackWriter(options: {
           headers,
           body,
           redirect: 'manual',
-          signal: AbortSignal.timeout(Math.min(options.timeoutMs, 5000)),
+          // VOD waits 5 s for the answer (headers and body), whatever the MNS timeout.
+          signal: AbortSignal.timeout(httpCallbackTimeoutMs),
         });
         status = response.status;
         await response.arrayBuffer();
       } catch (err) {
         throw new DeliveryError(`HTTP callback to ${url} failed: ${(err as Error).message}`, 'network');
       }
-      // Only 200 counts; redirects are failures (§4).
+      // Only 200 counts; redirects are failures (docs/VOD-API.md, "Callbacks").
       if (status !== 200) throw new DeliveryError(`HTTP callback to ${url} answered ${status}`, 'status');
     },
     close() {

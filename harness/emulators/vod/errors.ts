@@ -1,5 +1,5 @@
 /**
- * RPC errors as the gateway and VOD return them (vod-events.md §7). pop-core ignores the HTTP
+ * RPC errors as the gateway and VOD return them (docs/VOD-API.md). pop-core ignores the HTTP
  * status and throws only on a `Code` in the body, so every error carries both.
  */
 export class ApiError extends Error {
@@ -48,6 +48,7 @@ export const apiErrors = {
   noSuchVersion: () => new ApiError('NoSuchVersion', 400, 'Specified api version is not valid.'),
   throttling: () => new ApiError('Throttling', 400, 'Request was denied due to request throttling.'),
   throttlingApi: () => new ApiError('Throttling.Api', 400, 'Request was denied due to api flow control.'),
+  throttlingUser: () => new ApiError('Throttling.User', 400, 'Request was denied due to user flow control.'),
   internalError: () =>
     new ApiError('InternalError', 500, 'The request processing has failed due to some unknown error.'),
   videoNotFound: () => new ApiError('InvalidVideo.NotFound', 404, 'The video does not exist.'),

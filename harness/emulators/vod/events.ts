@@ -1,7 +1,7 @@
 import type { StreamPlan, VideoPlan } from './plan';
 
 /**
- * Event bodies exactly as vod-events.md §3 documents them, loose types included: VOD sends
+ * Event bodies exactly as VOD documents them (docs/VOD-API.md), loose types included: VOD sends
  * Bitrate and Fps as strings next to numeric Width/Height/Size, and VideoAnalysisComplete's
  * numbers all as strings. Key order follows the documented samples.
  */
@@ -125,7 +125,7 @@ export function transcodeComplete(plan: VideoPlan): EventBody {
   }
   return {
     ...head,
-    // success when at least one stream succeeded, as VOD reports it (§3.4)
+    // success when at least one stream succeeded, as VOD reports it (docs/VOD-API.md, "TranscodeComplete")
     Status: t.streams.some((s) => s.ok) ? 'success' : 'fail',
     ...(plan.extend === undefined ? {} : { Extend: plan.extend }),
     StreamInfos: t.streams.map(streamFields),
@@ -210,7 +210,7 @@ export function planEvents(plan: VideoPlan): PlannedEvent[] {
   ];
   const t = plan.transcode;
   if (t) {
-    // "No Transcoding" uploads emit only FileUploadComplete (§5), so analysis belongs to transcoding ones.
+    // "No Transcoding" uploads emit only FileUploadComplete (docs/VOD-API.md): analysis is for transcoded ones.
     due.push({
       at: plan.analysisAt,
       eventType: 'VideoAnalysisComplete',

@@ -33,10 +33,11 @@ import {
   type Params,
   type ReadContext,
 } from './readApis';
+import { getVideoList, ScrollSessions, searchMedia, type ListContext } from './listApis';
 import { RpcGateway, type ActionHandler, type GatewayResult } from './rpcGateway';
 import { VodSimulation, type DeliveryStats, type VideoView } from './simulation';
 
-export type { EmulatorKnobs, UploadKnobs, TranscodeOutcome } from './knobs';
+export type { EmulatorKnobs, UploadKnobs, TranscodeOutcome, ThrottleCode } from './knobs';
 export type { SeedStage, SeedVideoSpec, VideoPlan } from './plan';
 export type { DeliveryOutcome, DeliveryRecord, DeliveryStats, VideoView } from './simulation';
 export type { MessageCallback } from './callbackConfig';
@@ -161,6 +162,11 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
     (fn: (params: Params, ctx: ReadContext) => Body): ActionHandler =>
     (params) =>
       fn(params, readCtx());
+  const scrolls = new ScrollSessions();
+  const listCtx = (): ListContext => ({
+    now: simulation.now(),
+    videos: () => simulation.videoIds().map((id) => simulation.plan(id)!),
+  });
   const actions: Record<string, ActionHandler> = {
     SetMessageCallback: (p) => setMessageCallback(p, callbacks),
     GetMessageCallback: (p) => getMessageCallback(p, callbacks),
@@ -170,6 +176,8 @@ export async function startVodEmulator(options: VodEmulatorOptions): Promise<Vod
     GetTranscodeSummary: read(getTranscodeSummary),
     ListSnapshots: read(listSnapshots),
     GetMezzanineInfo: read(getMezzanineInfo),
+    GetVideoList: (p) => getVideoList(p, listCtx()),
+    SearchMedia: (p) => searchMedia(p, listCtx(), scrolls),
     DeleteVideo: (p) => {
       const ids = (p.VideoIds ?? '').split(',').filter((s) => s !== '');
       if (ids.length === 0) throw apiErrors.missingParameter('VideoIds');
@@ -348,6 +356,12 @@ function parseSeedSpec(body: Record<string, unknown>): SeedVideoOptions {
       if (typeof v !== 'string') throw new Error(`${key} must be a string`);
       spec[key] = v;
     }
+  }
+  if (body.createdAt !== undefined) {
+    if (typeof body.createdAt !== 'number' || !Number.isInteger(body.createdAt)) {
+      throw new Error('createdAt must be epoch milliseconds');
+    }
+    spec.createdAt = body.createdAt;
   }
   if (body.snapshot !== undefined) {
     if (typeof body.snapshot !== 'boolean') throw new Error('snapshot must be a boolean');

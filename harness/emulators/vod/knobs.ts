@@ -51,14 +51,28 @@ export interface UploadKnobs {
   extend?: string;
   title?: string;
   appId?: string;
+  /**
+   * Write none of the upload's events (recorded as `suppressed`), while the video goes through
+   * its stages as usual: a callback that points nowhere, VOD's role to write to MNS missing.
+   * Only a backfill sweep (GetVideoList) ever finds such a video.
+   */
+  suppressEvents?: boolean;
 }
 
+/** The throttling codes VOD's gateway answers (all HTTP 400). */
+export const throttleCodes = ['Throttling', 'Throttling.User', 'Throttling.Api'] as const;
+export type ThrottleCode = (typeof throttleCodes)[number];
+
 export interface ApiKnobs {
-  /** Chance any API call answers Throttling (HTTP 400). */
+  /** Chance an API call answers `throttleCode` (HTTP 400). */
   throttleRate?: number;
+  /** The code throttled calls answer. Default Throttling. */
+  throttleCode?: ThrottleCode;
+  /** Only these actions are throttled by throttleRate (default: every action). */
+  throttleActions?: string[];
   /** Chance any API call answers InternalError (HTTP 500). */
   internalErrorRate?: number;
-  /** Enforce the documented per-account QPS limits (GetPlayInfo 360, GetVideoInfo 100, …). */
+  /** Enforce the documented per-account QPS limits (GetPlayInfo 360, GetVideoInfo 100, GetVideoList 50, …). */
   enforceQps?: boolean;
 }
 
@@ -98,12 +112,24 @@ export function parseKnobs(input: unknown): EmulatorKnobs {
         throw new Error(`transcode must be one of ${transcodeOutcomes.join(', ')}`);
       }
       knobs.transcode = value as TranscodeOutcome;
-    } else if (key === 'duplicateEvents' || key === 'dropEvents') {
+    } else if (key === 'throttleCode') {
+      if (!throttleCodes.includes(value as ThrottleCode)) {
+        throw new Error(`throttleCode must be one of ${throttleCodes.join(', ')}`);
+      }
+      knobs.throttleCode = value as ThrottleCode;
+    } else if (key === 'duplicateEvents' || key === 'dropEvents' || key === 'throttleActions') {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
-        throw new Error(`${key} must be an array of event types`);
+        throw new Error(
+          `${key} must be an array of ${key === 'throttleActions' ? 'actions' : 'event types'}`,
+        );
       }
       knobs[key] = value as string[];
-    } else if (key === 'reorder' || key === 'snapshotFail' || key === 'enforceQps') {
+    } else if (
+      key === 'reorder' ||
+      key === 'snapshotFail' ||
+      key === 'enforceQps' ||
+      key === 'suppressEvents'
+    ) {
       if (typeof value !== 'boolean') throw new Error(`${key} must be a boolean`);
       knobs[key] = value;
     } else if (key === 'extend' || key === 'title' || key === 'appId') {

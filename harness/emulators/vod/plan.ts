@@ -236,6 +236,11 @@ export interface SeedVideoSpec {
   title?: string;
   appId?: string;
   extend?: string;
+  /**
+   * When the video was created (epoch ms, at least a minute ago); default a minute ago. Listing
+   * tests spread videos over days with it.
+   */
+  createdAt?: number;
 }
 
 /**
@@ -258,7 +263,7 @@ export function planSeed(ctx: PlanContext, spec: SeedVideoSpec): VideoPlan {
   if (spec.appId !== undefined) knobs.appId = spec.appId;
   if (spec.extend !== undefined) knobs.extend = spec.extend;
   // Plan as if the upload began a minute ago, at scale 1, so every planned time is in the past.
-  const shifted: PlanContext = { ...ctx, now: ctx.now - 60_000, timeScale: 1 };
+  const shifted: PlanContext = { ...ctx, now: spec.createdAt ?? ctx.now - 60_000, timeScale: 1 };
   if (spec.videoId !== undefined) shifted.videoId = spec.videoId;
   const plan = planUpload(shifted, knobs);
   const frozen = (t: number, reached: boolean): number => (reached ? t : Infinity);

@@ -4,9 +4,9 @@ import { noTranscodeTemplateGroupId, type StreamPlan, type VideoPlan } from './p
 import { isDeleted, lastModified, playStatus, videoStatus } from './videoState';
 
 /**
- * The read APIs the workflow uses for reconciliation (vod-events.md §8), answered from the
+ * The read APIs the workflow uses for reconciliation (docs/VOD-API.md), answered from the
  * simulated videos. JSON keeps VOD's XML-derived shapes: repeated elements inside wrapper
- * objects where the reference says so (PlayInfoList.PlayInfo[], Snapshots.Snapshot[]).
+ * objects where VOD's JSON has them (PlayInfoList.PlayInfo[], Snapshots.Snapshot[]).
  */
 export type Params = Record<string, string>;
 export type Body = Record<string, unknown>;

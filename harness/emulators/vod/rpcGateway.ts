@@ -5,7 +5,7 @@ import { signRpc, stringToSign } from './signature';
 
 /**
  * The gateway in front of the actions: common parameters, Signature V1, timestamp and nonce
- * checks, fault knobs, then dispatch (vod-events.md §7). Pure apart from the nonce memory, so
+ * checks, fault knobs, then dispatch (docs/VOD-API.md). Pure apart from the nonce memory, so
  * it is unit-testable without sockets.
  */
 export const apiVersion = '2017-03-21';

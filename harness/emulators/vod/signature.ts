@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Alibaba Cloud RPC Signature V1 (vod-events.md §7), server side. The emulator recomputes the
+ * Alibaba Cloud RPC Signature V1 (docs/VOD-API.md, "Signature V1"), server side. The emulator recomputes the
  * signature from the parameters it received and compares; anything the SDKs do differently
  * from this would show up as SignatureDoesNotMatch, exactly as against the real gateway.
  */

@@ -30,7 +30,7 @@ export type DeliveryOutcome =
   | 'noCallback'
   /** the callback's EventTypeList does not select this event type */
   | 'notSelected'
-  /** a seeded video's event the seed did not ask to deliver */
+  /** a seeded video's event the seed did not ask to deliver, or any event of a suppressEvents upload */
   | 'suppressed'
   /** the video was deleted before the event fired */
   | 'cancelled';
@@ -132,6 +132,20 @@ export class VodSimulation {
     const video: SimVideo = { plan, records: [] };
     this.videos.set(plan.videoId, video);
     const events = planEvents(plan);
+    if (knobs.suppressEvents) {
+      // The video lives its life; VOD writes nothing (a callback that points nowhere).
+      for (const event of events) {
+        video.records.push({
+          eventType: event.eventType,
+          copy: 0,
+          dueAt: event.at,
+          outcome: 'suppressed',
+          attempts: [],
+          body: event.body,
+        });
+      }
+      return plan.videoId;
+    }
     for (const write of scheduleWrites(events, knobs, rng, this.options.timeScale)) {
       const event = events[write.eventIndex] as PlannedEvent;
       const record: DeliveryRecord = {
@@ -150,7 +164,11 @@ export class VodSimulation {
 
   seedVideo(spec: SeedVideoSpec & { deliver?: string[] }): string {
     const rng = createRandom(deriveSeed(this.options.seed ^ 0x5eed, this.uploadCounter++));
-    const plan = planSeed({ rng, now: this.now(), timeScale: 1, regionId: this.options.regionId }, spec);
+    const now = this.now();
+    if (spec.createdAt !== undefined && !(spec.createdAt <= now - 60_000)) {
+      throw new Error('createdAt must be at least a minute in the past');
+    }
+    const plan = planSeed({ rng, now, timeScale: 1, regionId: this.options.regionId }, spec);
     if (this.videos.has(plan.videoId)) throw new Error(`video ${plan.videoId} exists`);
     const video: SimVideo = { plan, records: [] };
     this.videos.set(plan.videoId, video);
@@ -320,14 +338,11 @@ export class VodSimulation {
         );
         return;
       }
-      this.scheduleAttempt(
-        video,
-        record,
-        this.now() + Math.round(retryGapMs * this.options.timeScale),
-        attempt + 1,
-        failAttempts,
-        config,
-      );
+      // VOD's HTTP retries are a second apart in real time: they belong to VOD's delivery, not
+      // to the simulated processing timeline (a receiver's outage loses exactly what it would).
+      const gapMs =
+        config.CallbackType === 'HTTP' ? retryGapMs : Math.round(retryGapMs * this.options.timeScale);
+      this.scheduleAttempt(video, record, this.now() + gapMs, attempt + 1, failAttempts, config);
     }
   }
 }

@@ -28,7 +28,7 @@ export function videoStatus(plan: VideoPlan, now: number): VideoStatus {
   return t.streams.some((s) => s.ok) ? 'Normal' : 'TranscodeFail';
 }
 
-/** The status GetPlayInfo sees: it may lag behind TranscodeComplete (eventual consistency, §5). */
+/** What GetPlayInfo sees: it may lag behind TranscodeComplete (docs/VOD-API.md, "Eventual consistency"). */
 export function playStatus(plan: VideoPlan, now: number): VideoStatus {
   const status = videoStatus(plan, now);
   if (status === 'Normal' && plan.transcode && now < plan.transcode.playableAt) return 'Transcoding';

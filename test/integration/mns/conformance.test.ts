@@ -217,7 +217,7 @@ describe('MNS emulator conformance', () => {
       (await rejection(mns.changeMessageVisibility('limits', '1-MS0x', 0))).code,
       'InvalidArgument',
     );
-    // One bad entry fails alone; the others are stored (reference A6.7).
+    // One bad entry fails alone; the others are stored (docs/MNS-PROTOCOL.md, "BatchSendMessage").
     const mixed = await mns.batchSendMessage('limits', [
       { MessageBody: 'ok' },
       { MessageBody: 'x'.repeat(1025) },

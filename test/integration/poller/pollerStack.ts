@@ -185,6 +185,7 @@ const tuningSetting: Record<keyof PollerTuning, string> = {
   mnsTimeoutMs: 'VODFLOW_MNS_TIMEOUT_MS',
   deleteLingerMs: 'VODFLOW_DELETE_LINGER_MS',
   shutdownTimeoutMs: 'VODFLOW_SHUTDOWN_TIMEOUT_MS',
+  queueGaugeIntervalSeconds: 'VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS',
 };
 
 function tuningSettings(tuning: PollerTuning): Settings {
@@ -208,6 +209,7 @@ export const testTuning: PollerTuning = {
   mnsTimeoutMs: 5_000,
   deleteLingerMs: 2,
   shutdownTimeoutMs: 10_000,
+  queueGaugeIntervalSeconds: 30,
 };
 
 /** Polls until the check passes; the timeout is generous because the machine is shared. */

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client } from '@temporalio/client';
 import fc from 'fast-check';
 import { Registry } from 'prom-client';
 import { startMnsEmulator } from '../../../harness/emulators/mns';
@@ -15,7 +16,10 @@ import { adminHeader, startVodEmulator } from '../../../harness/emulators/vod';
 import { repoRoot } from '../../../harness/stack/paths';
 import { startWebhookSink as startReceiver } from '../../../harness/stack/webhookReceiver';
 import { startWebhookSink as startChaosSink } from '../../../reliability/webhookSink';
+import { loadConfig } from '../../../src/config';
+import { decode } from '../../../src/events';
 import type { HttpLimits } from '../../../src/http';
+import { createIngress, createIngressMetrics, signedHeaders } from '../../../src/ingress';
 import { createLogger } from '../../../src/observability/logger';
 import { startHealthServer } from '../../../src/observability/healthServer';
 import { memoryMb, rawRequest, stalledConnections } from '../../harness/rawHttp';
@@ -92,6 +96,43 @@ before(async () => {
     good: 'POST /hooks/video-ready HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}',
     bodyRequest: (head) => `POST /hooks/video-ready HTTP/1.1\r\nHost: x\r\n${head}`,
     close: () => receiver.close(),
+  });
+  // The ingress reads a body only once the signature passed: body requests come signed. No
+  // request here gets as far as Temporal (the client connects lazily, on a first signal).
+  const callbackUrl = 'https://hooks.example.com/vod/events';
+  const authKey = 'RobustIngressKey0123abcXYZ';
+  const ingressConfig = loadConfig({
+    role: 'ingress',
+    env: {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
+      VODFLOW_QUEUES: 'cn-shanghai=http://127.0.0.1:9/vod-events',
+      VODFLOW_CALLBACK_URL: callbackUrl,
+      VODFLOW_CALLBACK_AUTH_KEY: authKey,
+      VODFLOW_INGRESS_PORT: '0',
+    },
+  });
+  const ingress = createIngress({
+    config: { ...ingressConfig, ingress: ingressConfig.ingress! },
+    client: new Client(),
+    decode,
+    metrics: createIngressMetrics({ defaultMetrics: false }),
+    logger: createLogger('ingress', 'silent'),
+    deadLetterFor: () => () => Promise.reject(new Error('no dead-letter queue in this test')),
+    limits,
+  });
+  await ingress.start();
+  targets.push({
+    name: 'HTTP callback ingress',
+    port: ingress.port(),
+    good: 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+    bodyRequest: (head) => {
+      const signed = Object.entries(signedHeaders(callbackUrl, authKey))
+        .map(([k, v]) => `${k}: ${v}\r\n`)
+        .join('');
+      return `POST /vod/events HTTP/1.1\r\nHost: x\r\n${signed}${head}`;
+    },
+    close: () => ingress.stop(0),
   });
   const sink = await startChaosSink({ secret: whsec, limits });
   targets.push({

@@ -25,6 +25,8 @@ const planted = {
   temporalApiKey: 'PLANTED-temporal-api-key-3e9f',
   urlPassword: 'PLANTED-url-password-b7c4',
   urlToken: 'PLANTED-url-token-19d0',
+  // VOD's HTTP callback AuthKey: one VOD would take (≤ 32) that vodflow refuses (< 16 characters).
+  callbackAuthKey: 'PLANTEDcbKey9x',
   // Two secrets: a rotation in progress, both sign.
   webhookSecrets: [
     `whsec_${Buffer.from('PLANTED-webhook-secret-one-32byt').toString('base64')}`,
@@ -39,6 +41,7 @@ const needles = [
   planted.temporalApiKey,
   planted.urlPassword,
   planted.urlToken,
+  planted.callbackAuthKey,
   ...planted.webhookSecrets,
   ...planted.webhookSecrets.map((s) => s.slice('whsec_'.length)),
   'PLANTED-webhook-secret',
@@ -257,6 +260,14 @@ test('a stack run through failures keeps every planted secret out of logs, outpu
       /TEMPORAL_TLS_CLIENT_CERT_PATH cannot read/,
     ],
     ['worker', { VODFLOW_SDK_LOG_LEVEL: 'chatty' }, /VODFLOW_SDK_LOG_LEVEL must be one of/],
+    [
+      'ingress',
+      {
+        VODFLOW_CALLBACK_URL: 'https://hooks.example.com/vod/events',
+        VODFLOW_CALLBACK_AUTH_KEY: `StrongEnoughKey0123abcXY,${planted.callbackAuthKey}`,
+      },
+      /VODFLOW_CALLBACK_AUTH_KEY entry 2 must be 16–32 characters long/,
+    ],
     [
       'worker',
       { VODFLOW_WEBHOOK_SECRET: planted.accessKeySecret },

@@ -32,6 +32,7 @@ before(async () => {
       vod: await freePort(),
       webhook: await freePort(),
       metrics: await freePort(),
+      ingress: await freePort(),
     },
     timeScale: 0.05,
     logger: createLogger('stack-test', 'error'),
@@ -105,6 +106,8 @@ test("one /metrics serves the poller's and the worker's metrics, the process met
   );
   assert.ok(names.includes('vodflow_process_cpu_user_seconds_total'));
   assert.ok(sampleValue(text, 'vodflow_poller_messages_received_total') > 0);
+  // The HTTP ingress runs beside the poller (idle while VOD pushes to MNS): its series are there too.
+  assert.ok(names.includes('vodflow_ingress_callbacks_received_total'));
   assert.equal(
     sampleValue(text, 'vodflow_worker_activity_executions_total', {
       activity: 'publishVideoReady',

@@ -73,7 +73,12 @@ test('doctor on an untouched account names the missing callback and queues', asy
 test('setup creates the queues and the callback once; a second run changes nothing', async () => {
   const first = await runCli(['setup'], env);
   assert.equal(first.code, 0, first.stderr);
-  assert.equal((first.stdout.match(/\bcreated\b/g) ?? []).length, 3, first.stdout);
+  // Two queues, the callback and the backfill schedule (on by default).
+  assert.equal((first.stdout.match(/\bcreated\b/g) ?? []).length, 4, first.stdout);
+  assert.match(
+    first.stdout,
+    /Temporal schedule vodflow-backfill\.doctor-checks +created +every 1h, videos from 24h15m ago to 15m ago, regions cn-shanghai/,
+  );
   const callback = vod.messageCallback();
   assert.equal(callback?.MnsQueueName, 'vod-events');
   assert.match(callback?.EventTypeList ?? '', /TranscodeComplete/);
@@ -82,12 +87,22 @@ test('setup creates the queues and the callback once; a second run changes nothi
 
   const second = await runCli(['setup'], env);
   assert.equal(second.code, 0, second.stderr);
-  assert.equal((second.stdout.match(/\bunchanged\b/g) ?? []).length, 3, second.stdout);
+  assert.equal((second.stdout.match(/\bunchanged\b/g) ?? []).length, 4, second.stdout);
   assert.deepEqual(vod.messageCallback(), callback);
 
   const healthy = await doctor();
   assert.equal(healthy.code, 0, healthy.stdout);
   assert.match(healthy.stdout, /All checks passed/);
+  assert.match(healthy.stdout, /ok {4}backfill schedule vodflow-backfill\.doctor-checks: not run yet, next /);
+  assert.match(healthy.stdout, /ok {4}dead-letter queue vod-events-dlq backlog: empty/);
+
+  // Opting out removes the schedule; doctor then says videos without events go unnoticed.
+  const optOut = await runCli(['setup', '--no-backfill-schedule'], env);
+  assert.equal(optOut.code, 0, optOut.stderr);
+  assert.match(optOut.stdout, /Temporal schedule vodflow-backfill\.doctor-checks +removed/);
+  assert.match((await doctor()).stdout, /WARN {2}backfill schedule vodflow-backfill\.doctor-checks: none/);
+  const again = await runCli(['setup'], env);
+  assert.match(again.stdout, /Temporal schedule vodflow-backfill\.doctor-checks +created/);
 });
 
 test('doctor names every misconfiguration precisely', async (t) => {
@@ -117,14 +132,17 @@ test('doctor names every misconfiguration precisely', async (t) => {
     );
   });
 
-  await t.test('an HTTP callback instead of MNS', async () => {
+  await t.test('an unsigned plain-http HTTP callback (the ingress has its own tests)', async () => {
     await vodApi.call(region, 'SetMessageCallback', {
       CallbackType: 'HTTP',
-      CallbackURL: 'http://example.com/vod',
+      CallbackURL: 'http://vod-callbacks.invalid/vod',
       EventTypeList: 'ALL',
     });
     const result = await doctor();
-    assert.match(errorLines(result).join('\n'), /callback type is HTTP, not MNS/);
+    const errors = errorLines(result).join('\n');
+    assert.match(errors, /CallbackURL http:\/\/vod-callbacks\.invalid\/vod is plain http/);
+    assert.match(errors, /callback authentication is off/);
+    assert.match(errors, /callback probe: http:\/\/vod-callbacks\.invalid\/vod is unreachable from here/);
   });
 
   await t.test('an internal MNS endpoint', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import RPCClient from '@alicloud/pop-core';
@@ -8,6 +9,8 @@ import {
   type VodEmulator,
   type VideoView,
 } from '../../../harness/emulators/vod';
+import { listen } from '../../../harness/emulators/listen';
+import { closeHttpServer, createHttpServer } from '../../../src/http';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
 
 // Simulated uploads pushed by the VOD emulator into the real MNS emulator with the real SDK,
@@ -249,4 +252,59 @@ test('admin API and DeleteVideo: uploads in a running emulator, DeleteMediaCompl
     pop.request('GetVideoInfo', { VideoId: videoIds[0] }, { method: 'POST', timeout: 10_000 }),
     /The video does not exist/,
   );
+});
+
+test('HTTP callbacks as VOD sends them: signed per attempt, only 200 counts, a real second between attempts, 5 s timeout', async () => {
+  const authKey = 'DeliveryTestKey0123abcXYZ';
+  const seen: Array<{ at: number; timestamp: string; signature: string; body: string }> = [];
+  // Answers the first request with a redirect, then hangs one past VOD's timeout, then 200.
+  const server = createHttpServer(async (req, res, { body }) => {
+    const text = (await body()).toString('utf8');
+    seen.push({
+      at: Date.now(),
+      timestamp: String(req.headers['x-vod-timestamp']),
+      signature: String(req.headers['x-vod-signature']),
+      body: text,
+    });
+    if (seen.length === 1) {
+      res.writeHead(302, { location: 'http://127.0.0.1:9/elsewhere' });
+      res.end();
+    } else if (seen.length === 2) {
+      setTimeout(() => res.end('too late'), 7_000).unref();
+    } else res.end('ok');
+  });
+  const { origin } = await listen(server, 0, '127.0.0.1');
+  const url = `${origin}/vod/events`;
+  try {
+    await setCallback({
+      CallbackType: 'HTTP',
+      CallbackURL: url,
+      AuthSwitch: 'on',
+      AuthKey: authKey,
+      EventTypeList: 'ALL',
+    });
+    const id = await vod.seedVideo({ stage: 'transcoded', deliver: ['FileUploadComplete'] });
+    const view = await vod.whenSettled(id, 30_000);
+    const record = view.events.find((e) => e.eventType === 'FileUploadComplete')!;
+    assert.equal(record.outcome, 'delivered');
+    assert.deepEqual(
+      record.attempts.map((a) => a.ok),
+      [false, false, true],
+    );
+    assert.match(record.attempts[0]!.error ?? '', /answered 302/, 'a redirect is a failure, not followed');
+    assert.match(record.attempts[1]!.error ?? '', /timeout/i);
+    // The emulator runs at timeScale 0.02, yet VOD's retry gap and timeout are real time.
+    assert.ok(seen[1]!.at - seen[0]!.at >= 950, `gap ${seen[1]!.at - seen[0]!.at} ms`);
+    assert.ok(seen[2]!.at - seen[1]!.at >= 5_000 + 950, `gap ${seen[2]!.at - seen[1]!.at} ms`);
+    for (const request of seen) {
+      assert.match(request.timestamp, /^\d{10}$/);
+      assert.equal(
+        request.signature,
+        createHash('md5').update(`${url}|${request.timestamp}|${authKey}`).digest('hex'),
+      );
+      assert.equal((JSON.parse(request.body) as { VideoId: string }).VideoId, id);
+    }
+  } finally {
+    await closeHttpServer(server);
+  }
 });

@@ -78,16 +78,16 @@ export async function deliver(
   mediaId: string,
   event: VodEvent,
   options?: PipelineOptionsInput,
-  { setVideoId = true }: { setVideoId?: boolean } = {},
+  { setVideoId = true, inRegion = region }: { setVideoId?: boolean; inRegion?: string } = {},
 ): Promise<WorkflowHandleWithSignaledRunId> {
-  const input: VideoPipelineInput = { mediaId, region, ...(options ? { options } : {}) };
+  const input: VideoPipelineInput = { mediaId, region: inRegion, ...(options ? { options } : {}) };
   return t.env.client.withDeadline(Date.now() + 20_000, () =>
     t.env.client.workflow.signalWithStart(videoPipelineWorkflowType, {
       workflowId: videoWorkflowId(mediaId),
       taskQueue: t.taskQueue,
       args: [input],
       signal: vodEventSignal,
-      signalArgs: [{ event, region, messageId: uniqueName('msg') }],
+      signalArgs: [{ event, region: inRegion, messageId: uniqueName('msg') }],
       ...(setVideoId ? { typedSearchAttributes: [{ key: VideoId, value: mediaId }] } : {}),
     }),
   );
@@ -154,8 +154,7 @@ export async function recordHistory(
     { timeout: 20_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...t.env.server.clientEnv } },
   );
   const file = path.join(repoRoot, 'test', 'fixtures', 'histories', `${name}.json`);
-  await writeFile(
-    file,
-    `${JSON.stringify({ workflowId: handle.workflowId, history: JSON.parse(stdout) as unknown })}\n`,
-  );
+  // Failure stack traces name this checkout's absolute path; the committed copy says <repo>.
+  const history = JSON.parse(stdout.split(repoRoot).join('<repo>')) as unknown;
+  await writeFile(file, `${JSON.stringify({ workflowId: handle.workflowId, history })}\n`);
 }

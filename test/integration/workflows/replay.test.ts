@@ -2,37 +2,17 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { test } from 'node:test';
-import * as proto from '@temporalio/proto';
-import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { Worker } from '@temporalio/worker';
 import { repoRoot } from '../../../harness/stack/paths';
 import { pipelineOutcomeSinks } from '../../../src/worker/pipelineOutcomeSink';
 import { workflowBundle } from '../../../src/worker/workflowBundle';
 import { createWorkerMetrics } from '../../../src/worker/workerMetrics';
+import { historyFromCliJson } from '../../harness/histories';
 
 // Histories recorded from real runs (VODFLOW_RECORD_HISTORIES=1 with videoPipeline.test.ts)
 // replayed against the current workflow code: a change that would break workflows already
 // running in production (a new activity without patched(), a reordered command) fails here.
 const dir = path.join(repoRoot, 'test', 'fixtures', 'histories');
-
-/**
- * Same as historyFromJSON from @temporalio/common, for the CLI's proto3 JSON. That helper
- * fails here ("type must be a Type"): npm installs two copies of protobufjs 8 (one under
- * @temporalio/common, one under @temporalio/proto) and its protojson extension only accepts
- * types of its own copy. So parse with the extension of the copy that built the types.
- */
-function historyFromCliJson(json: unknown): proto.temporal.api.history.v1.IHistory {
-  const protoDir = path.dirname(require.resolve('@temporalio/proto'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [protoDir] })) as {
-    fromJson(type: unknown, json: unknown, options: { ignoreUnknownFields: boolean }): unknown;
-  };
-  const root = patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown };
-  const historyType = root.lookupType('temporal.api.history.v1.History');
-  return protojson.fromJson(historyType, json, {
-    ignoreUnknownFields: true,
-  }) as proto.temporal.api.history.v1.IHistory;
-}
 
 async function recordedHistories(folder: string) {
   const files = (await readdir(folder)).filter((f) => f.endsWith('.json')).sort();
@@ -63,7 +43,9 @@ async function replay(
     replayed += 1;
     if (result.error) failures.push(`${result.workflowId}: ${String(result.error)}`);
   }
-  return { replayed, failures, finished: (await metrics.pipelinesFinished.get()).values };
+  // Every status's series exists at 0 from the start; a replayed end would make one count.
+  const finished = (await metrics.pipelinesFinished.get()).values.filter((v) => v.value > 0);
+  return { replayed, failures, finished };
 }
 
 const teamSteps = (name: string) => require.resolve(`./teamSteps/${name}`);

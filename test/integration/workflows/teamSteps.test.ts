@@ -83,6 +83,12 @@ test('a team step graph: parallel where independent, in order where dependent, o
     () => query(team, videoId),
     (s) => s.status === 'completed',
   );
+  // The team's activities are measured under their own names, like vodflow's.
+  const attempts = (await teamWorker.metrics.activityExecutions.get()).values;
+  const count = (activity: string, outcome: string) =>
+    attempts.find((v) => v.labels.activity === activity && v.labels.outcome === outcome)?.value ?? 0;
+  assert.ok(count('archiveSource', 'completed') >= 1);
+  assert.ok(count('enrich', 'failed_non_retryable') >= 1);
   await teamWorker.shutdown();
   teamWorker = undefined;
 

@@ -28,7 +28,7 @@ test('every body decodes with vodflow decode() and carries a unique identity', (
     assert.equal(decoded.event.mediaId, event.videoId);
     assert.equal(decoded.event.eventType, event.eventType);
     identities.add(decoded.event.identity);
-    // The Node MNS SDK does not escape XML: bodies must not need it (mns-protocol B5).
+    // The Node MNS SDK does not escape XML: bodies must not need it (docs/MNS-PROTOCOL.md, "The Node SDK").
     assert.doesNotMatch(event.body, /[&<]/);
     assert.equal(toDelivery(event).event.mediaId, event.videoId);
   }

@@ -411,3 +411,111 @@ test('a config file must be a regular file of at most 1 MiB', () => {
     [`VODFLOW_CONFIG_FILE ${fifo} is not a regular file`],
   );
 });
+
+test('backfill settings: durations with a unit, a window no shorter than the interval', () => {
+  const base = {
+    ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+  };
+  assert.deepEqual(loadConfig({ role: 'worker', env: base }).backfill, {
+    intervalMs: 3_600_000,
+    windowMs: 86_400_000,
+    delayMs: 900_000,
+    rps: 20,
+  });
+  const set = loadConfig({
+    role: 'worker',
+    env: {
+      ...base,
+      VODFLOW_BACKFILL_INTERVAL: '90s',
+      VODFLOW_BACKFILL_WINDOW: '2d',
+      VODFLOW_BACKFILL_DELAY: '0s',
+    },
+  }).backfill;
+  assert.deepEqual([set.intervalMs, set.windowMs, set.delayMs], [90_000, 172_800_000, 0]);
+  assert.throws(
+    () =>
+      loadConfig({
+        role: 'worker',
+        env: { ...base, VODFLOW_BACKFILL_INTERVAL: '1 hour', VODFLOW_BACKFILL_RPS: '80' },
+      }),
+    (err: Error) =>
+      /VODFLOW_BACKFILL_INTERVAL must be a duration such as 90s, 15m, 1h or 2d/.test(err.message) &&
+      /VODFLOW_BACKFILL_RPS must be at most 50/.test(err.message),
+  );
+  assert.throws(
+    () =>
+      loadConfig({
+        role: 'worker',
+        env: { ...base, VODFLOW_BACKFILL_INTERVAL: '2h', VODFLOW_BACKFILL_WINDOW: '1h' },
+      }),
+    /VODFLOW_BACKFILL_WINDOW must be at least VODFLOW_BACKFILL_INTERVAL/,
+  );
+  assert.throws(
+    () => loadConfig({ role: 'worker', env: { ...base, VODFLOW_BACKFILL_WINDOW: '30s' } }),
+    /VODFLOW_BACKFILL_WINDOW must be at least 1m/,
+  );
+});
+
+test('the ingress needs the callback URL and an AuthKey; run needs them only when it runs the ingress', () => {
+  const url = 'https://hooks.example.com/vod/events';
+  const key = 'Ingress0123456789abcdEF';
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'ingress', env: base })),
+    [
+      'VODFLOW_CALLBACK_AUTH_KEY is required by the ingress: the AuthKey VOD signs its callbacks with',
+      'VODFLOW_CALLBACK_URL is required by the ingress: the URL VOD posts to, exactly as configured in VOD (it is part of the signature)',
+    ],
+  );
+  const config = loadConfig({
+    role: 'ingress',
+    env: { ...base, VODFLOW_CALLBACK_URL: url, VODFLOW_CALLBACK_AUTH_KEY: `${key},Old0123456789abcdEFgh` },
+  });
+  assert.deepEqual(config.ingress, { host: '127.0.0.1', port: 9400, signalTimeoutMs: 4_000 });
+  assert.deepEqual(config.callback, { url, authKeys: [key, 'Old0123456789abcdEFgh'], maxAgeSeconds: 300 });
+
+  // `run` runs the ingress only with VODFLOW_INGRESS_PORT (or --ingress, which sets it).
+  assert.equal(loadConfig({ role: 'run', env: base }).ingress, null);
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'run', env: { ...base, VODFLOW_INGRESS_PORT: '9401' } })).filter(
+      (p) => p.startsWith('VODFLOW_CALLBACK'),
+    ).length,
+    2,
+  );
+  // setup and doctor read them when set, and need neither.
+  assert.deepEqual(loadConfig({ role: 'setup', env: base }).callback, { maxAgeSeconds: 300 });
+});
+
+test('a bad AuthKey or callback URL is named, the key never printed; plain http to another host is refused', () => {
+  const weak = 'weakkey';
+  const problems = problemsOf(() =>
+    loadConfig({
+      role: 'ingress',
+      env: {
+        ...base,
+        VODFLOW_CALLBACK_URL: 'http://hooks.example.com/vod/events?token=abc',
+        VODFLOW_CALLBACK_AUTH_KEY: weak,
+        VODFLOW_CALLBACK_MAX_AGE_SECONDS: '100000',
+      },
+    }),
+  );
+  assert.ok(problems.some((p) => p.startsWith('VODFLOW_CALLBACK_AUTH_KEY must be 16–32 characters long')));
+  assert.ok(problems.includes('VODFLOW_CALLBACK_URL must not have a query or fragment'));
+  assert.ok(problems.includes('VODFLOW_CALLBACK_MAX_AGE_SECONDS must be at most 86400'));
+  assert.ok(!problems.join('\n').includes(weak));
+
+  const env = { ...base, VODFLOW_CALLBACK_AUTH_KEY: 'Ingress0123456789abcdEF' };
+  const plain = { ...env, VODFLOW_CALLBACK_URL: 'http://hooks.example.com/vod/events' };
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'ingress', env: plain })),
+    [
+      'VODFLOW_CALLBACK_URL callback URL must be https (plain http is allowed only to this host, or with VODFLOW_ALLOW_INSECURE=1)',
+    ],
+  );
+  const local = { ...env, VODFLOW_CALLBACK_URL: 'http://127.0.0.1:9400/vod/events' };
+  assert.equal(loadConfig({ role: 'ingress', env: local }).callback.url, local.VODFLOW_CALLBACK_URL);
+  assert.deepEqual(
+    loadConfig({ role: 'ingress', env: { ...plain, VODFLOW_ALLOW_INSECURE: '1' } }).insecureEndpoints,
+    ['VODFLOW_CALLBACK_URL: the callback URL is plain http'],
+  );
+});

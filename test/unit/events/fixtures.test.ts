@@ -123,7 +123,7 @@ const valid: Record<string, Expected> = {
   'snapshot-complete.json': {
     eventType: 'SnapshotComplete',
     mediaId: '990f3820db2948b5b4a13d65d9a40a1b',
-    status: 'success', // derived: the reference sample has no Status
+    status: 'success', // derived: VOD's documented sample has no Status
     eventTime: '2018-07-31T10:07:31.000Z',
     check: (e) => {
       assert.deepEqual(e.warnings, ['Status: absent, derived "success" from the body']);

@@ -4,7 +4,7 @@ import { authenticate, signV2, stringToSign } from '../../../harness/emulators/m
 import { MnsServiceError } from '../../../harness/emulators/mns/errors';
 import { authorizationV4 } from '../../../harness/emulators/mns/signatureV4';
 
-test('signature V2 reproduces the reference test vectors', () => {
+test('signature V2 reproduces the published test vectors (docs/MNS-PROTOCOL.md)', () => {
   const vectors = [
     {
       parts: {

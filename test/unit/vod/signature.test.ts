@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { percentEncode, signRpc, stringToSign } from '../../../harness/emulators/vod/signature';
 import { RpcGateway } from '../../../harness/emulators/vod/rpcGateway';
 
-// The official test vector of vod-events.md §7.
+// The official test vector (docs/VOD-API.md, "Signature V1").
 const vectorParams: Record<string, string> = {
   AccessKeyId: 'testAccessKeyId',
   Action: 'GetVideoPlayAuth',

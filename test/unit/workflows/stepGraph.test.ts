@@ -193,3 +193,35 @@ test('`before` puts a team step in front of a built-in one, and the built-in kee
     /cycle/,
   );
 });
+
+test('a rerun: a record marked for it, or cancelled, starts again at the same version; a generation gives a new one', () => {
+  const graph = buildStepGraph([step('probe', ['upload']), step('publish', ['probe', 'transcode'])]);
+  const v = video({ upload: 1, transcode: 2 });
+  const done = { probe: settled('succeeded', 'u1'), publish: settled('failed', 'u1-t2', { error: 'no' }) };
+  assert.deepEqual(planSteps(graph, done, v, present).start, []);
+  assert.deepEqual(planSteps(graph, done, v, present).failed, [
+    { name: 'publish', status: 'failed', error: 'no' },
+  ]);
+
+  const marked = { ...done, publish: { ...done.publish, rerun: true as const } };
+  const again = planSteps(graph, marked, v, present);
+  assert.deepEqual(
+    again.start,
+    [{ name: 'publish', version: 'u1-t2' }],
+    'same version: same idempotency key',
+  );
+  assert.deepEqual(again.failed, []);
+
+  // Cancelled while running: its dependents had not run at this version either.
+  const cancelled = { probe: settled('cancelled', 'u1') };
+  const resumed = planSteps(graph, cancelled, v, present);
+  assert.deepEqual(resumed.start, [{ name: 'probe', version: 'u1' }]);
+  assert.deepEqual(resumed.waiting, ['publish'], 'dependents wait for the rerun step again');
+
+  const generations = { probe: 1, publish: 1 };
+  const fresh = planSteps(graph, done, v, present, generations);
+  assert.deepEqual(fresh.start, [{ name: 'probe', version: 'u1-r1' }]);
+  assert.deepEqual(fresh.waiting, ['publish']);
+  assert.equal(stepVersion(graph.byName.get('publish')!, v, 2), 'u1-t2-r2');
+  assert.equal(stepVersion(graph.byName.get('publish')!, v, 0), 'u1-t2', 'no generation: the old versions');
+});
