@@ -6,6 +6,7 @@
  */
 import { startStack, type StackOf, type StackSpec, type TemporalSpec } from '../harness/stack/stack';
 import { temporalCli } from '../harness/stack/paths';
+import type { RunningCluster } from '../harness/cluster/cluster';
 import { benchCredentials } from './mnsStack';
 
 /** What every scenario's stack shares: the bench's credentials and the poller's default task queue. */
@@ -14,7 +15,30 @@ export const benchStack = {
   taskQueue: 'vodflow',
 } satisfies Omit<StackSpec, 'temporal'>;
 
-const benchTemporal = { mode: 'dev-server', storage: 'file', synchronous: 'OFF' } satisfies TemporalSpec;
+const devServer = { mode: 'dev-server', storage: 'file', synchronous: 'OFF' } satisfies TemporalSpec;
+
+/**
+ * Where the scenarios' Temporal is: a fresh dev server each, or (BENCH_TEMPORAL=cluster) the
+ * self-hosted cluster over mTLS, with a fresh namespace per scenario in place of a fresh file.
+ */
+let target: { kind: 'dev-server' } | { kind: 'cluster'; cluster: RunningCluster } = { kind: 'dev-server' };
+let scenarioCount = 0;
+
+export function benchOn(next: typeof target): void {
+  target = next;
+}
+
+function benchTemporal(): TemporalSpec {
+  if (target.kind === 'dev-server') return devServer;
+  scenarioCount += 1;
+  return {
+    mode: 'existing',
+    address: target.cluster.address,
+    namespace: `bench-${Date.now().toString(36)}-${scenarioCount}`,
+    createNamespace: true,
+    clientEnv: target.cluster.env,
+  };
+}
 
 export function devServerDescription(): string {
   return `temporal server start-dev (CLI v${temporalCli().version}), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF`;
@@ -24,7 +48,7 @@ export async function withBenchStack<S extends Omit<StackSpec, 'temporal'>, T>(
   spec: S,
   run: (stack: StackOf<S & { temporal: TemporalSpec }>) => Promise<T>,
 ): Promise<T> {
-  const stack = await startStack({ ...spec, temporal: benchTemporal });
+  const stack = await startStack({ ...spec, temporal: benchTemporal() });
   try {
     return await run(stack);
   } finally {

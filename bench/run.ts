@@ -12,6 +12,7 @@ import { freePort } from '../harness/stack/freePort';
 import { binVodflow, repoRoot, temporalCli } from '../harness/stack/paths';
 import { childEnvironment, type Stack } from '../harness/stack/stack';
 import { benchStack, devServerDescription, withBenchStack } from './benchStack';
+import { renderComparison, runClusterComparison } from './clusterComparison';
 import { renderChart } from './chart';
 import { benchConfig, type BenchConfig } from './config';
 import { toDelivery } from './deliveries';
@@ -177,8 +178,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const deliveries = workload.events.map(toDelivery);
     const ceiling = await withBenchStack(benchStack, ({ temporal }) =>
       runCeiling({
-        address: temporal.address,
-        namespace: temporal.namespace,
+        temporal: temporal.clientEnv,
         taskQueue: benchStack.taskQueue,
         concurrency: config.inFlight,
         deliveries,
@@ -369,6 +369,14 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
 
 async function main(): Promise<void> {
   const config = benchConfig();
+  if (process.env.BENCH_TEMPORAL === 'cluster') {
+    log(`${config.mode} run on the dev server and the cluster: ${config.events} events, ceiling and poller`);
+    console.log(renderComparison(await runClusterComparison(config, runBench, log)));
+    return;
+  }
+  if (process.env.BENCH_TEMPORAL !== undefined && process.env.BENCH_TEMPORAL !== 'dev-server') {
+    throw new Error(`BENCH_TEMPORAL must be dev-server or cluster, not "${process.env.BENCH_TEMPORAL}"`);
+  }
   log(
     `${config.mode} run: ${config.events} events / ${config.videos} videos, scenarios ${[...config.scenarios].join(', ')}`,
   );

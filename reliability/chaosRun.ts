@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import { startCluster, type ClusterService, type RunningCluster } from '../harness/cluster/cluster';
+import { clientWith } from '../harness/stack/temporalClient';
 import { checkRun, eventKey, type CheckReport, type ExpectedVideo } from './checker';
 import {
   countFaults,
@@ -27,7 +28,7 @@ import { planUploads, type UploadSpec } from './uploadPlan';
 import { generateWorkload } from './workload';
 
 /** How many of each fault the run plays (faultSchedule.ts spreads them over production). */
-type FaultCounts = Omit<FaultScheduleOptions, 'seed' | 'windowMs' | 'pollers'>;
+type FaultCounts = Omit<FaultScheduleOptions, 'seed' | 'windowMs' | 'pollers' | 'workers'>;
 
 export interface ChaosOptions extends FaultCounts {
   /** Where VOD pushes: the MNS queue and two pollers (default), or the HTTP ingress. */
@@ -45,6 +46,13 @@ export interface ChaosOptions extends FaultCounts {
   /** Share of delivered events VOD sends again after the run settled. */
   lateDuplicateRate: number;
   convergenceTimeoutMs: number;
+  /**
+   * 'cluster': the self-hosted cluster (scripts/cluster, started if it is not running) over
+   * mTLS, in a namespace of this run's, with cluster faults instead of dev-server restarts.
+   */
+  temporal?: 'dev-server' | 'cluster';
+  /** The cluster's state dir (VODFLOW_CLUSTER_DIR); default .vodflow/cluster. */
+  clusterStateDir?: string;
   keepDataDir?: boolean;
   log?: (message: string) => void;
 }
@@ -81,6 +89,21 @@ export const fullRunOptions: ChaosOptions = {
 };
 
 /**
+ * The short run on the cluster: the same workload and process faults, and instead of killing
+ * a dev server, the cluster's own faults: both history processes and matching SIGKILLed and
+ * started again, the frontend and PostgreSQL restarted.
+ */
+export const clusterRunOptions: ChaosOptions = {
+  ...shortRunOptions,
+  temporal: 'cluster',
+  temporalRestarts: 0,
+  historyKills: 2,
+  matchingKills: 1,
+  frontendRestarts: 1,
+  postgresRestarts: 1,
+};
+
+/**
  * HTTP mode, short enough for `npm test`: 50 videos over 20 s, the ingress killed for 10 s in
  * the middle (VOD's three pushes a second apart all fail meanwhile, so those events are lost
  * for good), a worker kill and webhook refusals. What VOD lost is recovered by the workflow's
@@ -113,6 +136,7 @@ export const chaosPipelineOptions = {
 };
 
 export interface ChaosResult {
+  temporal: 'dev-server' | 'cluster';
   callback: 'mns' | 'http';
   seed: number;
   videos: number;
@@ -151,28 +175,51 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   log(`data dir ${dataDir}`);
   const uploads = planUploads({ videos: options.videos, seed: options.seed });
   const productionMs = Math.ceil((options.videos / options.uploadsPerSecond) * 1_000);
+  const onCluster = options.temporal === 'cluster';
   const schedule = planFaults({
     seed: options.seed,
     windowMs: productionMs,
     pollers: callback === 'http' ? 0 : 2,
+    workers: 2,
     pollerKills: callback === 'http' ? 0 : options.pollerKills,
     workerKills: options.workerKills,
     temporalRestarts: options.temporalRestarts,
     mnsRestarts: options.mnsRestarts,
     latencySpikes: options.latencySpikes,
     connectionDrops: options.connectionDrops,
+    ...(onCluster
+      ? {
+          historyKills: options.historyKills ?? 0,
+          matchingKills: options.matchingKills ?? 0,
+          frontendRestarts: options.frontendRestarts ?? 0,
+          postgresRestarts: options.postgresRestarts ?? 0,
+        }
+      : {}),
     ingressKills: callback === 'http' ? (options.ingressKills ?? 0) : 0,
     ...(options.ingressDownMs !== undefined ? { ingressDownMs: options.ingressDownMs } : {}),
   });
+  if (!onCluster && schedule.some((a) => a.kind.startsWith('kill-h') || a.kind.startsWith('kill-m'))) {
+    throw new Error('cluster faults need the cluster');
+  }
+  if (onCluster && options.temporalRestarts > 0) {
+    throw new Error('on the cluster, Temporal faults are the cluster faults (temporalRestarts must be 0)');
+  }
   const poison = plannedPoison(options);
 
   // The VOD emulator runs in this process; its per-event warnings would drown the run's log.
   process.env.VODFLOW_LOG_LEVEL ??= 'error';
+  const cluster = onCluster
+    ? await startCluster({ ...(options.clusterStateDir ? { stateDir: options.clusterStateDir } : {}) })
+    : null;
+  if (cluster) log(`cluster at ${cluster.address} (mTLS), state ${cluster.stateDir}`);
   const stack = await startChaosStack({
     dataDir,
     seed: options.seed,
     vodTimeScale: 1,
     pipelineOptions: chaosPipelineOptions,
+    ...(cluster
+      ? { cluster: { handle: cluster, namespace: `chaos-${options.seed}-${Date.now().toString(36)}` } }
+      : {}),
     callback,
   });
   try {
@@ -198,6 +245,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     faults.clear();
     await faults.apply();
     stack.sink.setRefuseRate(0);
+    // On the cluster, `start` starts whichever of its processes is down.
+    if (stack.cluster) await stack.cluster.start();
     for (const child of parts(stack)) await child.start();
 
     const expected = expectations(stack, videoSpecs);
@@ -207,7 +256,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     log('checking');
     const check = await checkRun(
       {
-        temporal: { address: stack.temporalAddress, namespace: stack.namespace },
+        temporal: stack.temporalClientEnv,
         mns: {
           endpoint: stack.mnsEndpoint,
           ...stack.credentials,
@@ -230,6 +279,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const executedCounts = countFaults(executed);
     const mnsStats = await mnsInjected(stack);
     return {
+      temporal: onCluster ? 'cluster' : 'dev-server',
       callback,
       seed: options.seed,
       videos: options.videos,
@@ -280,7 +330,7 @@ function parts(stack: ChaosStack): StackPart[] {
   return [
     stack.temporal,
     stack.mns,
-    stack.worker,
+    ...stack.workers,
     ...stack.pollers,
     ...(stack.ingress ? [stack.ingress] : []),
   ];
@@ -459,10 +509,38 @@ async function strike(
         pending.push(restartLater(poller, action.downMs, log));
         break;
       }
-      case 'kill-worker':
-        await stack.worker.kill();
-        pending.push(restartLater(stack.worker, action.downMs, log));
+      case 'kill-worker': {
+        const worker = stack.workers[action.target]!;
+        await worker.kill();
+        pending.push(restartLater(worker, action.downMs, log));
         break;
+      }
+      case 'kill-history':
+      case 'kill-matching': {
+        const service: ClusterService =
+          action.kind === 'kill-matching' ? 'matching' : `history-${action.target}`;
+        const cluster = clusterOf(stack);
+        log(`cluster: SIGKILL ${service}, down ${action.downMs} ms`);
+        await cluster.kill(service);
+        pending.push(
+          sleep(action.downMs)
+            .then(() => cluster.restart(service))
+            .then(
+              () => log(`cluster: ${service} back`),
+              (err: unknown) =>
+                log(`cluster: ${service}: ${err instanceof Error ? err.message : String(err)}`),
+            ),
+        );
+        break;
+      }
+      case 'restart-frontend':
+      case 'restart-postgres': {
+        const service: ClusterService = action.kind === 'restart-frontend' ? 'frontend' : 'postgres';
+        log(`cluster: restarting ${service}`);
+        await clusterOf(stack).restart(service);
+        log(`cluster: ${service} back`);
+        break;
+      }
       case 'kill-ingress': {
         const ingress = stack.ingress;
         if (!ingress) break;
@@ -479,9 +557,9 @@ async function strike(
         log('temporal: back');
         break;
       case 'restart-mns':
-        // A graceful stop: an MNS outage, not MNS losing acknowledged messages. The emulator
-        // persists write-behind (200 ms), so a SIGKILL could forget sends it acknowledged,
-        // which the real service never does and which no consumer could make up for.
+        // A graceful stop: an MNS outage. (With its data dir the emulator answers a change only
+        // once it is fsynced, so a SIGKILL would lose nothing acknowledged either; the stop
+        // keeps the injection counters, which live in memory, countable.)
         log(`mns emulator: stopped, down ${action.downMs} ms`);
         // Its injection counters live in memory: bank them before the stop.
         faults.bank(await mnsInjected(stack));
@@ -504,6 +582,11 @@ async function strike(
     }
   }
   await Promise.all(pending);
+}
+
+function clusterOf(stack: ChaosStack): RunningCluster {
+  if (!stack.cluster) throw new Error('a cluster fault without a cluster');
+  return stack.cluster;
 }
 
 /** Restarts after a pause; a failed start is logged and healed later, never fatal here. */
@@ -588,8 +671,7 @@ async function converge(
 ): Promise<boolean> {
   const target = expected.filter((v) => v.delivered.length > 0).length;
   const deadline = Date.now() + timeoutMs;
-  const connection = await Connection.connect({ address: stack.temporalAddress, connectTimeout: 10_000 });
-  const client = new Client({ connection, namespace: stack.namespace });
+  const { connection, client } = await clientWith(stack.temporalClientEnv);
   let lastLog = 0;
   try {
     while (Date.now() < deadline) {

@@ -5,7 +5,8 @@
  * vodflow's poller, decoder or workflow.
  */
 import MNSClient from '@alicloud/mns';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { clientWith } from '../harness/stack/temporalClient';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { SinkRecord } from './webhookSink';
@@ -31,7 +32,8 @@ export interface ExpectedVideo {
 }
 
 export interface CheckerTargets {
-  temporal: { address: string; namespace: string };
+  /** TEMPORAL_* client settings of the run's server (address, namespace, and TLS on the cluster). */
+  temporal: Record<string, string>;
   mns: {
     endpoint: string;
     accessKeyId: string;
@@ -103,8 +105,7 @@ export async function checkRun(
   sinkRecords: readonly SinkRecord[],
 ): Promise<CheckReport> {
   const findings: VideoFinding[] = [];
-  const connection = await Connection.connect({ address: targets.temporal.address, connectTimeout: 10_000 });
-  const client = new Client({ connection, namespace: targets.temporal.namespace });
+  const { connection, client } = await clientWith(targets.temporal);
   try {
     const runs = await listRuns(client, targets.workflowType);
     const byWorkflowId = new Map<string, typeof runs>();

@@ -6,10 +6,16 @@ import { createRandom } from '../harness/random';
 
 export type FaultAction =
   | { kind: 'kill-poller'; atMs: number; target: number; downMs: number }
-  | { kind: 'kill-worker'; atMs: number; downMs: number }
+  | { kind: 'kill-worker'; atMs: number; target: number; downMs: number }
   /** HTTP mode: the ingress SIGKILLed; VOD's pushes meanwhile fail three times and are lost. */
   | { kind: 'kill-ingress'; atMs: number; downMs: number }
   | { kind: 'restart-temporal'; atMs: number; downMs: number }
+  /** Cluster faults: SIGKILL a history process (1 or 2) or matching and start it again after downMs. */
+  | { kind: 'kill-history'; atMs: number; target: 1 | 2; downMs: number }
+  | { kind: 'kill-matching'; atMs: number; downMs: number }
+  /** Graceful restarts of the frontend and of PostgreSQL under the running cluster. */
+  | { kind: 'restart-frontend'; atMs: number }
+  | { kind: 'restart-postgres'; atMs: number }
   | { kind: 'restart-mns'; atMs: number; downMs: number }
   | { kind: 'latency-spike'; atMs: number; durationMs: number; latencyMs: number }
   | { kind: 'drop-connections'; atMs: number; durationMs: number; rate: number };
@@ -21,12 +27,19 @@ export interface FaultScheduleOptions {
   /** The window faults are spread over, from the start of production. */
   windowMs: number;
   pollers: number;
+  /** Worker processes the kills are spread over (default 1). */
+  workers?: number;
   pollerKills: number;
   workerKills: number;
   temporalRestarts: number;
   mnsRestarts: number;
   latencySpikes: number;
   connectionDrops: number;
+  /** On the cluster only (default 0 each). */
+  historyKills?: number;
+  matchingKills?: number;
+  frontendRestarts?: number;
+  postgresRestarts?: number;
   /** HTTP mode. Default 0. */
   ingressKills?: number;
   /** How long a killed ingress stays down. Default 10 s. */
@@ -46,7 +59,12 @@ export function planFaults(options: FaultScheduleOptions): FaultAction[] {
     });
   }
   for (let i = 0; i < options.workerKills; i += 1) {
-    actions.push({ kind: 'kill-worker', atMs: at(), downMs: random.int(500, 4_000) });
+    actions.push({
+      kind: 'kill-worker',
+      atMs: at(),
+      target: i % (options.workers ?? 1),
+      downMs: random.int(500, 4_000),
+    });
   }
   // Server restarts go into the middle of the window so that work is in flight on both sides.
   const middle = (): number => Math.round(options.windowMs * (0.3 + 0.4 * random.next()));
@@ -55,6 +73,24 @@ export function planFaults(options: FaultScheduleOptions): FaultAction[] {
   }
   for (let i = 0; i < options.mnsRestarts; i += 1) {
     actions.push({ kind: 'restart-mns', atMs: middle(), downMs: random.int(500, 2_000) });
+  }
+  // Drawn after the dev-server faults, so a dev-server run's schedule is what it always was.
+  for (let i = 0; i < (options.historyKills ?? 0); i += 1) {
+    actions.push({
+      kind: 'kill-history',
+      atMs: middle(),
+      target: i % 2 === 0 ? 1 : 2,
+      downMs: random.int(1_000, 5_000),
+    });
+  }
+  for (let i = 0; i < (options.matchingKills ?? 0); i += 1) {
+    actions.push({ kind: 'kill-matching', atMs: middle(), downMs: random.int(1_000, 5_000) });
+  }
+  for (let i = 0; i < (options.frontendRestarts ?? 0); i += 1) {
+    actions.push({ kind: 'restart-frontend', atMs: middle() });
+  }
+  for (let i = 0; i < (options.postgresRestarts ?? 0); i += 1) {
+    actions.push({ kind: 'restart-postgres', atMs: middle() });
   }
   for (let i = 0; i < options.latencySpikes; i += 1) {
     actions.push({
@@ -75,12 +111,22 @@ export function planFaults(options: FaultScheduleOptions): FaultAction[] {
   const sorted = actions.sort((a, b) => a.atMs - b.atMs);
   let lastServerRestart = -Infinity;
   for (const action of sorted) {
-    if (action.kind !== 'restart-temporal' && action.kind !== 'restart-mns') continue;
+    if (!serverFaults.has(action.kind)) continue;
     if (action.atMs - lastServerRestart < 8_000) action.atMs = lastServerRestart + 8_000;
     lastServerRestart = action.atMs;
   }
   return sorted.sort((a, b) => a.atMs - b.atMs);
 }
+
+/** Faults on a server: kept 8 s apart so that each one is its own outage. */
+const serverFaults = new Set<FaultKind>([
+  'restart-temporal',
+  'restart-mns',
+  'kill-history',
+  'kill-matching',
+  'restart-frontend',
+  'restart-postgres',
+]);
 
 export function countFaults(actions: readonly FaultAction[]): Record<FaultKind, number> {
   const counts: Record<FaultKind, number> = {
@@ -89,6 +135,10 @@ export function countFaults(actions: readonly FaultAction[]): Record<FaultKind, 
     'kill-ingress': 0,
     'restart-temporal': 0,
     'restart-mns': 0,
+    'kill-history': 0,
+    'kill-matching': 0,
+    'restart-frontend': 0,
+    'restart-postgres': 0,
     'latency-spike': 0,
     'drop-connections': 0,
   };

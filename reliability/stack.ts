@@ -1,11 +1,12 @@
 /**
  * The system under test, as the chaos run needs it: every part vodflow runs as its own child
- * process on a fixed port, so each can be SIGKILLed and started again in place: the Temporal
- * dev server (same SQLite file), the MNS emulator (same data dir), two pollers on one queue
- * and a worker. In HTTP mode VOD posts to `vodflow ingress` (a child too) instead, and there
- * are no pollers: MNS holds only the dead-letter queue. In this process, what stands outside
- * the system: the VOD emulator (VOD itself) and the webhook sink (the customer). One
- * startStack call builds it.
+ * process on a fixed port, so each can be SIGKILLed and started again in place: Temporal (the
+ * dev server on the same SQLite file, or the self-hosted cluster over mTLS, whose processes
+ * scripts/cluster kills and restarts), the MNS emulator (same data dir), two pollers on one
+ * queue and two workers on one task queue. In HTTP mode VOD posts to `vodflow ingress` (a
+ * child too) instead, and there are no pollers: MNS holds only the dead-letter queue. In this
+ * process, what stands outside the system: the VOD emulator (VOD itself) and the webhook sink
+ * (the customer). One startStack call builds it.
  */
 import type { VodEmulator } from '../harness/emulators/vod';
 import type { StackPart } from '../harness/stack/part';
@@ -17,6 +18,7 @@ import {
   type Stack,
   type WorkerPart,
 } from '../harness/stack/stack';
+import type { RunningCluster } from '../harness/cluster/cluster';
 import type { MnsClient } from '../src/mns/client';
 import { startWebhookSink, type WebhookSink } from './webhookSink';
 
@@ -28,6 +30,11 @@ export interface ChaosStackOptions {
   /** VODFLOW_PIPELINE_OPTIONS: the poller sends them with every workflow start. */
   pipelineOptions: Record<string, unknown>;
   pollerEnv?: Record<string, string>;
+  /**
+   * Run on this cluster instead of a dev server of its own, in a namespace of this run's
+   * (registered with the search attributes): runs never see each other's workflows.
+   */
+  cluster?: { handle: RunningCluster; namespace: string };
   /** Where VOD pushes: the MNS queue (default) or the HTTP ingress. */
   callback?: 'mns' | 'http';
 }
@@ -37,6 +44,10 @@ export interface ChaosStack {
   credentials: { accessKeyId: string; accessKeySecret: string };
   temporalAddress: string;
   namespace: string;
+  /** TEMPORAL_* settings of a client of this run's Temporal (TLS on the cluster). */
+  temporalClientEnv: Record<string, string>;
+  /** The cluster the run uses, or null on the dev server. */
+  cluster: RunningCluster | null;
   mnsEndpoint: string;
   queue: string;
   deadLetterQueue: string;
@@ -44,9 +55,9 @@ export interface ChaosStack {
   mns: MnsPart;
   callback: 'mns' | 'http';
   pollers: PollerPart[];
+  workers: WorkerPart[];
   /** HTTP mode: `vodflow ingress`. */
   ingress: IngressPart | null;
-  worker: WorkerPart;
   vod: VodEmulator;
   sink: WebhookSink;
   webhookSecret: string;
@@ -76,12 +87,21 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     dataDir: options.dataDir,
     credentials: { accessKeyId: 'chaos-ak', accessKeySecret: 'chaos-secret-not-real' },
     taskQueue: 'vodflow-chaos',
-    temporal: { mode: 'dev-server', storage: 'file', synchronous: 'NORMAL' },
+    temporal: options.cluster
+      ? {
+          mode: 'existing',
+          address: options.cluster.handle.address,
+          namespace: options.cluster.namespace,
+          createNamespace: true,
+          clientEnv: options.cluster.handle.env,
+        }
+      : { mode: 'dev-server', storage: 'file', synchronous: 'NORMAL' },
     // A killed poller's leases come back after the queue's visibility timeout: short keeps the run short.
     mns: { mode: 'child', persist: true, queueAttributes: { VisibilityTimeout: 30 } },
     vod: { timeScale: options.vodTimeScale, seed: options.seed },
     webhook: { mode: 'external', url: sink.url, secret: webhookSecret },
-    worker: { mode: 'child' },
+    // Two workers on one task queue; two pollers on one MNS queue, or the ingress in HTTP mode.
+    worker: { mode: 'child', count: 2 },
     ...(callback === 'http'
       ? { ingress: { mode: 'child', authKey: chaosCallbackAuthKey }, callback: 'http' }
       : { poller: pollers }),
@@ -94,12 +114,13 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     throw err;
   });
   const { mns, vod, workers } = stack;
-  const worker = workers[0]!;
   return {
     stack,
     credentials: stack.credentials,
     temporalAddress: stack.temporal.address,
     namespace: stack.temporal.namespace,
+    temporalClientEnv: stack.temporal.clientEnv,
+    cluster: options.cluster?.handle ?? null,
     mnsEndpoint: mns.endpoint,
     queue: stack.queue,
     deadLetterQueue: stack.deadLetterQueue,
@@ -107,8 +128,8 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     mns,
     callback,
     pollers: stack.pollers,
+    workers,
     ingress: stack.ingress,
-    worker,
     vod,
     sink,
     webhookSecret,

@@ -2,9 +2,9 @@
  * The ceiling: a bare @temporalio/client doing nothing but signalWithStart, with the
  * poller's options (workflow id, REJECT_DUPLICATE, USE_EXISTING, per-call deadline) and its
  * in-flight limit, over the same decoded events. No MNS, no decode on the clock, no worker:
- * what is left is what the dev server itself accepts.
+ * what is left is what the server itself accepts.
  */
-import { Client, Connection } from '@temporalio/client';
+import { clientWith } from '../../harness/stack/temporalClient';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
@@ -15,8 +15,8 @@ import {
 import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
 
 export interface CeilingOptions {
-  address: string;
-  namespace: string;
+  /** TEMPORAL_* settings of the server (address, namespace, TLS on the cluster). */
+  temporal: Record<string, string>;
   taskQueue: string;
   concurrency: number;
   deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
@@ -32,8 +32,7 @@ export interface CeilingResult {
 }
 
 export async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
-  const connection = await Connection.connect({ address: options.address, connectTimeout: 10_000 });
-  const client = new Client({ connection, namespace: options.namespace });
+  const { connection, client } = await clientWith(options.temporal);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const latencies: number[] = [];
   let failures = 0;

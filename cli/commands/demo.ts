@@ -9,7 +9,7 @@ import { startLocalStack } from '../../harness/stack/localStack';
 import { availablePorts } from '../../harness/stack/ports';
 import { waitForSettlement, type SettledVideo } from '../../harness/stack/settlement';
 import { formatTable, progressReporter } from '../progress';
-import { untilStopSignal } from './lifecycle';
+import { untilStopSignal, warnUnknownVariables } from './lifecycle';
 import {
   callbackOptions,
   describeStack,
@@ -37,6 +37,7 @@ export function registerDemoCommand(program: Command): void {
     const count = videoCount(opts.videos);
     const knobs = simulationKnobs({ duplicateRate: '0.1', ...opts, shuffle: opts.shuffle ?? true });
     const logger = createLogger('vodflow-demo', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
+    warnUnknownVariables(undefined, logger);
     const dataDir = await mkdtemp(path.join(tmpdir(), 'vodflow-demo-'));
     const stack = await startLocalStack({
       dataDir,

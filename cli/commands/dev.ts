@@ -16,7 +16,7 @@ import {
 } from '../../harness/stack/prometheus';
 import { ensureBackfillSchedule } from '../../src/operations/backfillSchedule';
 import { defaultAppId } from '../../src/operations/requirements';
-import { stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
+import { stopOnSignals, warnUnknownVariables, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 
 export interface StackCliOptions extends TeamStepFlags {
   temporalPort: string;
@@ -153,6 +153,7 @@ export function registerDevCommand(program: Command): void {
         }
       }
       const logger = createLogger('vodflow-dev', process.env.VODFLOW_LOG_LEVEL ?? 'warn');
+      warnUnknownVariables(undefined, logger);
       const stack = await startLocalStack({
         dataDir: path.resolve(opts.dataDir),
         ports: stackPorts(opts),

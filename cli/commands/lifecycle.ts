@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createLogger, type Logger } from '../../src/observability/logger';
 import { ConfigError, loadConfig, type Role, type VodflowConfig } from '../../src/config';
+import type { UnknownVariable } from '../../src/config/schema';
+import { describeUnknownVariables, unknownVariables } from '../../src/config/unknownVariables';
 
 /**
  * Loads the configuration or exits 2 with every problem listed (values of secrets never shown).
@@ -11,8 +13,9 @@ export function configOrExit(
   file: string | undefined,
   overrides: Record<string, string> = {},
 ): VodflowConfig {
+  let config: VodflowConfig;
   try {
-    return loadConfig({ role, ...(file ? { file } : {}), env: { ...process.env, ...overrides } });
+    config = loadConfig({ role, ...(file ? { file } : {}), env: { ...process.env, ...overrides } });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(`vodflow ${role}: ${err.message}`);
@@ -20,6 +23,19 @@ export function configOrExit(
     }
     throw err;
   }
+  // Once per process, before anything else is logged: a misspelt setting is otherwise silently
+  // replaced by its default.
+  warnUnknownVariables(config.unknownVariables, createLogger(role, config.logLevel));
+  return config;
+}
+
+/** The start-up warning naming TEMPORAL_* / VODFLOW_* variables nothing reads (commands without a config too). */
+export function warnUnknownVariables(
+  unknown: readonly UnknownVariable[] = unknownVariables(process.env),
+  logger: Logger,
+): void {
+  if (unknown.length === 0) return;
+  logger.warn({ variables: unknown.map((v) => v.name) }, describeUnknownVariables(unknown));
 }
 
 /** VODFLOW_ALLOW_INSECURE let plain-http endpoints through: say so at every start. */

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { startHealthServer } from '../../src/observability/healthServer';
+import { createPollerMetrics } from '../../src/observability/metrics';
 import { startPollerProcess } from '../../src/process/pollerProcess';
+import { startProcessHealth } from '../../src/process/processHealth';
 import { productionProcess, stopOnSignals } from './lifecycle';
 
 export function registerPollerCommand(program: Command): void {
@@ -10,14 +11,16 @@ export function registerPollerCommand(program: Command): void {
     .option('-c, --config <file>', 'JSON config file (environment variables override it)')
     .action(async (opts: { config?: string }) => {
       const { config, logger } = productionProcess('poller', opts, 'poller');
-      const running = await startPollerProcess(config, logger);
-      const health = await startHealthServer({
-        host: config.http.host,
-        port: config.http.port,
-        registries: [running.poller.metrics.registry],
-        readiness: () => running.poller.readiness(),
+      const metrics = createPollerMetrics();
+      // Alive from the start; ready once Temporal answers and MNS receives work.
+      const health = await startProcessHealth({
+        http: config.http,
+        registries: [metrics.registry],
+        starting: `connecting to Temporal at ${config.temporal.address}`,
       });
       logger.info({ port: health.port }, 'metrics and health on /metrics, /healthz, /readyz');
+      const running = await startPollerProcess(config, logger, { metrics });
+      health.serve(() => running.poller.readiness());
       stopOnSignals(logger, async () => {
         await running.stop();
         await health.close();

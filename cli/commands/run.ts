@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { startHealthServer } from '../../src/observability/healthServer';
+import { createPollerMetrics } from '../../src/observability/metrics';
+import { startProcessHealth, workerReadiness } from '../../src/process/processHealth';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
 import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
 import { defaultIngressPort } from '../../src/config';
@@ -28,32 +29,35 @@ export function registerRunCommand(program: Command): void {
           opts.ingress && loaded.ingress === null ? { VODFLOW_INGRESS_PORT: String(defaultIngressPort) } : {},
       );
       // The poller's registry carries the Node process metrics; a second copy would scrape as duplicates.
-      const worker = await startWorkerProcess(
-        config,
-        logger.child({ component: 'worker' }),
-        createWorkerMetrics({ defaultMetrics: false }),
-      );
-      const poller = await startPollerProcess(config, logger.child({ component: 'poller' }));
-      const ingress = config.ingress
-        ? await startIngressProcess(config, logger.child({ component: 'ingress' }), {
-            metrics: createIngressMetrics({ defaultMetrics: false }),
-          })
-        : null;
-      const health = await startHealthServer({
-        host: config.http.host,
-        port: config.http.port,
+      const pollerMetrics = createPollerMetrics({ defaultMetrics: true });
+      const workerMetrics = createWorkerMetrics({ defaultMetrics: false });
+      const ingressMetrics = config.ingress ? createIngressMetrics({ defaultMetrics: false }) : null;
+      // Alive from the start; ready once every part is.
+      const health = await startProcessHealth({
+        http: config.http,
         registries: [
-          poller.poller.metrics.registry,
-          worker.metrics.registry,
-          ...(ingress ? [ingress.ingress.metrics.registry] : []),
+          pollerMetrics.registry,
+          workerMetrics.registry,
+          ...(ingressMetrics ? [ingressMetrics.registry] : []),
         ],
-        readiness: () => {
-          if (worker.worker.getState() !== 'RUNNING')
-            return { ready: false, reason: `worker ${worker.worker.getState()}` };
-          return poller.poller.readiness();
-        },
+        starting: `connecting to Temporal at ${config.temporal.address}`,
       });
       logger.info({ port: health.port }, 'metrics and health on /metrics, /healthz, /readyz');
+      const worker = await startWorkerProcess(config, logger.child({ component: 'worker' }), workerMetrics);
+      const poller = await startPollerProcess(config, logger.child({ component: 'poller' }), {
+        metrics: pollerMetrics,
+      });
+      const ingress = ingressMetrics
+        ? await startIngressProcess(config, logger.child({ component: 'ingress' }), {
+            metrics: ingressMetrics,
+          })
+        : null;
+      health.serve(() => {
+        const workerState = workerReadiness(worker.worker.getState());
+        if (!workerState.ready) return workerState;
+        const ingressState = ingress?.ingress.readiness() ?? { ready: true };
+        return ingressState.ready ? poller.poller.readiness() : ingressState;
+      });
       stopOnSignals(logger, async () => {
         // Receivers first: their in-flight signals need no worker, and the worker may finish tasks meanwhile.
         await Promise.all([poller.stop(), ingress?.stop()]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startHealthServer } from '../../src/observability/healthServer';
+import { startProcessHealth, workerReadiness } from '../../src/process/processHealth';
 import { startWorkerProcess } from '../../src/process/workerProcess';
 import { createWorkerMetrics } from '../../src/worker/workerMetrics';
 import { productionProcess, stopOnSignals, withTeamStepOptions, type TeamStepFlags } from './lifecycle';
@@ -11,16 +11,15 @@ export function registerWorkerCommand(program: Command): void {
     .action(async (opts: { config?: string } & TeamStepFlags) => {
       const { config, logger } = productionProcess('worker', opts, 'worker');
       // The only registry this process serves, so it carries the Node process metrics.
-      const worker = await startWorkerProcess(config, logger, createWorkerMetrics({ defaultMetrics: true }));
-      const health = await startHealthServer({
-        host: config.http.host,
-        port: config.http.port,
-        registries: [worker.metrics.registry],
-        readiness: () =>
-          worker.worker.getState() === 'RUNNING'
-            ? { ready: true }
-            : { ready: false, reason: `worker ${worker.worker.getState()}` },
+      const metrics = createWorkerMetrics({ defaultMetrics: true });
+      // Alive from the start; ready once the worker polls its task queue.
+      const health = await startProcessHealth({
+        http: config.http,
+        registries: [metrics.registry],
+        starting: `connecting to Temporal at ${config.temporal.address}`,
       });
+      const worker = await startWorkerProcess(config, logger, metrics);
+      health.serve(() => workerReadiness(worker.worker.getState()));
       stopOnSignals(logger, async () => {
         await worker.shutdown();
         await health.close();

@@ -70,6 +70,8 @@ export interface RunningCluster {
   /** Stop one process gracefully and start it again; resolves once it is ready. */
   restart(service: ClusterService): Promise<void>;
   status(): Promise<ClusterProcessStatus[]>;
+  /** `scripts/cluster start` again: starts whichever process is down, checks the rest. */
+  start(): Promise<void>;
   /** Path of one process's log file. */
   logFile(service: ClusterService): string;
   /** Stops every process and PostgreSQL; the data stays in stateDir for the next start. */
@@ -201,6 +203,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     },
     async restart(service) {
       await run(clusterScript, ['restart', service], scriptEnv, commandTimeoutMs);
+    },
+    async start() {
+      await run(clusterScript, ['start'], scriptEnv, options.startTimeoutMs ?? 5 * 60_000);
     },
     async status() {
       // Exit 3 means "some process is down", which is an answer, not a failure.

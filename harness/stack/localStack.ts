@@ -67,8 +67,12 @@ export interface LocalStackOptions {
   /** Pipeline deadlines suited to a local run (reconcile a missing event within seconds, not hours). */
   pipelineOptions?: Record<string, unknown>;
   logger: Logger;
-  /** Tests trade durability for speed. */
-  temporalSynchronous?: 'OFF' | 'NORMAL';
+  /**
+   * SQLite's synchronous pragma for `dev`'s Temporal: FULL (default) fsyncs the WAL at every
+   * commit, so what Temporal acknowledged survives a machine crash (docs/ARCHITECTURE.md,
+   * "What persisted means"). Tests trade that for speed.
+   */
+  temporalSynchronous?: 'OFF' | 'NORMAL' | 'FULL';
   /** A team's step and activity modules for the stack's worker (`--steps`, `--activities`). */
   stepsModule?: string;
   activitiesModule?: string;
@@ -125,7 +129,7 @@ export function localStackSpec(options: LocalStackOptions): LocalStackSpec {
       mode: 'dev-server',
       port: ports.temporal,
       uiPort: ports.ui,
-      synchronous: options.temporalSynchronous ?? 'NORMAL',
+      synchronous: options.temporalSynchronous ?? 'FULL',
     },
     mns: { mode: 'in-process', port: ports.mns, persist: true },
     vod: { port: ports.vod, timeScale: options.timeScale ?? 1, admin: true },

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { createVodApi } from '../../src/activities/vodApi';
 import { loadConfig, type Role, type VodflowConfig } from '../../src/config';
 import { createMnsClient, type MnsClient, type QueueAttributesInput } from '../../src/mns/client';
@@ -39,9 +39,11 @@ import { cliMain } from './paths';
 import {
   createTemporalDevServer,
   existingTemporalServer,
+  type ExistingTemporalOptions,
   type TemporalDevServerOptions,
   type TemporalServer,
 } from './temporalDevServer';
+import { clientWith } from './temporalClient';
 import { startWebhookSink, type WebhookSink } from './webhookReceiver';
 
 export interface Credentials {
@@ -55,8 +57,11 @@ export type Settings = Record<string, string>;
 export type TemporalSpec =
   /** `temporal server start-dev`, a child process in the stack's data dir. */
   | ({ mode: 'dev-server' } & Omit<TemporalDevServerOptions, 'dataDir' | 'name'>)
-  /** A server that already runs (reused, never stopped). */
-  | { mode: 'existing'; address: string; namespace?: string };
+  /**
+   * A server that already runs (reused, never stopped): a shared dev server, or a cluster
+   * reached with the TEMPORAL_* TLS settings in `clientEnv` (mTLS, an API key).
+   */
+  | ({ mode: 'existing'; address: string; namespace?: string } & ExistingTemporalOptions);
 
 export interface MnsSpec {
   /** 'child' runs `vodflow mns-emulator` (compiled CLI), so it can be killed and restarted. */
@@ -294,7 +299,10 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
       ? null
       : track(
           spec.temporal.mode === 'existing'
-            ? existingTemporalServer(spec.temporal.address, spec.temporal.namespace)
+            ? existingTemporalServer(spec.temporal.address, spec.temporal.namespace, {
+                ...(spec.temporal.clientEnv ? { clientEnv: spec.temporal.clientEnv } : {}),
+                ...(spec.temporal.createNamespace ? { createNamespace: true } : {}),
+              })
             : await createTemporalDevServer({ ...withoutMode(spec.temporal), dataDir }),
         );
     await temporal?.start();
@@ -373,7 +381,7 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
     const settings = (extra: Settings = {}): Settings => ({
       ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-      ...(temporal ? { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: temporal.namespace } : {}),
+      ...(temporal ? temporal.clientEnv : {}),
       VODFLOW_TASK_QUEUE: taskQueue,
       ...(mns ? { VODFLOW_QUEUES: `${region}=${mns.endpoint}/${queue}` } : {}),
       ...(vod ? { VODFLOW_VOD_ENDPOINT: vod.endpoint } : {}),
@@ -401,8 +409,11 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
         args: ['--enable-source-maps', cliMain, role],
         env: childEnvironment(settings({ ...extra, VODFLOW_HTTP_PORT: String(port) })),
         logFile: path.join(dataDir, `${name}.log`),
-        ready: () => httpAnswers(`http://127.0.0.1:${port}/healthz`),
-        readyTimeoutMs: 60_000,
+        // /healthz answers from the start; ready means connected to Temporal (and, for a
+        // poller, receiving from MNS).
+        ready: () => httpReady(`http://127.0.0.1:${port}/readyz`),
+        // Ready means connected: under cluster faults on a loaded machine that can take a while.
+        readyTimeoutMs: 120_000,
       });
       return extend(child, {
         mode: 'child' as const,
@@ -545,10 +556,7 @@ export async function startStack<S extends StackSpec>(spec: S): Promise<StackOf<
       config,
       temporalClient() {
         if (!temporal) return Promise.reject(new Error('this stack has no Temporal'));
-        client ??= (async () => {
-          const connection = await Connection.connect({ address: temporal.address, connectTimeout: 10_000 });
-          return { connection, client: new Client({ connection, namespace: temporal.namespace }) };
-        })();
+        client ??= clientWith(temporal.clientEnv);
         return client;
       },
       mnsClient,
@@ -666,6 +674,13 @@ async function mnsPart(
       }
     },
   });
+}
+
+/** /readyz answers 200. */
+async function httpReady(url: string): Promise<boolean> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+  await response.arrayBuffer();
+  return response.status === 200;
 }
 
 /** Any HTTP answer means the process is up and serving its health port. */

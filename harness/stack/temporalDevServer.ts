@@ -5,7 +5,8 @@
  * Either way it serves vodflow's search attributes once started.
  */
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
+import type { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { vodflowSearchAttributes } from '../../src/shared/searchAttributes';
@@ -14,6 +15,7 @@ import { freePort } from './freePort';
 import type { StackPart } from './part';
 import { temporalCli } from './paths';
 import { assertPortFree, checkPidFile, removePidFile, writePidFile } from './staleServer';
+import { connectWith, type TemporalClientEnv } from './temporalClient';
 
 export interface TemporalServer extends StackPart {
   /** host:port of the frontend gRPC service. */
@@ -23,6 +25,8 @@ export interface TemporalServer extends StackPart {
   readonly uiUrl: string | null;
   /** The server's process while this stack runs it; null for a server it does not run. */
   readonly pid: number | null;
+  /** The TEMPORAL_* settings a client of this server needs (address, namespace, and TLS for a cluster). */
+  readonly clientEnv: TemporalClientEnv;
 }
 
 export interface TemporalDevServerOptions {
@@ -38,8 +42,12 @@ export interface TemporalDevServerOptions {
   /** Web UI port; null (default) runs headless. */
   uiPort?: number | null;
   namespace?: string;
-  /** Tests trade durability on an OS crash for speed; the local stack keeps NORMAL. */
-  synchronous?: 'OFF' | 'NORMAL';
+  /**
+   * SQLite's synchronous pragma (journal_mode is WAL). FULL: every commit fsynced, nothing
+   * acknowledged is lost in a machine crash (`dev`). NORMAL (default): a machine crash can
+   * lose the last commits, a process crash cannot. OFF: tests and the bench, speed only.
+   */
+  synchronous?: 'OFF' | 'NORMAL' | 'FULL';
   readyTimeoutMs?: number;
   /** Append the server's output to dataDir/<name>.log (default) rather than drop it. */
   log?: boolean;
@@ -93,15 +101,17 @@ export async function createTemporalDevServer(options: TemporalDevServerOptions)
     args,
     env: { ...process.env, TEMPORAL_VERSION_CHECK_DISABLED: '1' },
     ...(options.log === false ? {} : { logFile: path.join(options.dataDir, `${name}.log`) }),
-    ready: () => temporalServing(address),
+    ready: () => temporalServing(clientEnv),
     readyTimeoutMs: options.readyTimeoutMs ?? 90_000,
   });
 
   let writtenPid: number | null = null;
+  const clientEnv = { TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace };
   return {
     name,
     address,
     namespace,
+    clientEnv,
     uiUrl: uiPort === null ? null : `http://${ip}:${uiPort}`,
     dbFile,
     pidFile,
@@ -130,7 +140,7 @@ export async function createTemporalDevServer(options: TemporalDevServerOptions)
       const pid = server.child?.pid;
       if (pid !== undefined) await writePidFile(pidFile, pid);
       writtenPid = pid ?? null;
-      await ensureSearchAttributes(address, namespace);
+      await ensureSearchAttributes(clientEnv);
     },
     async stop(graceMs) {
       await server.stop(graceMs);
@@ -143,16 +153,30 @@ export async function createTemporalDevServer(options: TemporalDevServerOptions)
   };
 }
 
+export interface ExistingTemporalOptions {
+  /** TEMPORAL_* client settings beyond address and namespace: TLS files, API key. */
+  clientEnv?: TemporalClientEnv;
+  /** Register the namespace when it does not exist (a run of its own on a shared cluster). */
+  createNamespace?: boolean;
+}
+
 /**
- * A Temporal server this stack does not run (a shared dev server, a cluster): start() waits
- * until it serves and registers the search attributes; stop() leaves it running; kill() refuses.
+ * A Temporal server this stack does not run (a shared dev server, a cluster, with mTLS when
+ * its settings say so): start() waits until it serves, registers the namespace if asked and
+ * the search attributes; stop() leaves it running; kill() refuses.
  */
-export function existingTemporalServer(address: string, namespace = 'default'): TemporalServer {
+export function existingTemporalServer(
+  address: string,
+  namespace = 'default',
+  options: ExistingTemporalOptions = {},
+): TemporalServer {
   let starts = 0;
+  const clientEnv = { ...options.clientEnv, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: namespace };
   return {
     name: 'temporal',
     address,
     namespace,
+    clientEnv,
     uiUrl: null,
     pid: null,
     get starts() {
@@ -162,8 +186,9 @@ export function existingTemporalServer(address: string, namespace = 'default'): 
     unexpectedExits: [],
     running: () => true,
     async start() {
-      await waitUntilServing(address, 30_000);
-      await ensureSearchAttributes(address, namespace);
+      await waitUntilServing(clientEnv, 60_000);
+      if (options.createNamespace) await ensureNamespace(clientEnv);
+      await ensureSearchAttributes(clientEnv);
       starts += 1;
     },
     stop: () => Promise.resolve(),
@@ -172,8 +197,8 @@ export function existingTemporalServer(address: string, namespace = 'default'): 
 }
 
 /** One health check of the frontend: true when it answers SERVING. */
-async function temporalServing(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+async function temporalServing(clientEnv: TemporalClientEnv): Promise<boolean> {
+  const connection = await connectWith(clientEnv, 1_000);
   try {
     const response = await connection.withDeadline(Date.now() + 2_000, () =>
       connection.healthService.check({ service: 'temporal.api.workflowservice.v1.WorkflowService' }),
@@ -184,12 +209,13 @@ async function temporalServing(address: string): Promise<boolean> {
   }
 }
 
-async function waitUntilServing(address: string, timeoutMs: number): Promise<void> {
+async function waitUntilServing(clientEnv: TemporalClientEnv, timeoutMs: number): Promise<void> {
+  const address = clientEnv.TEMPORAL_ADDRESS;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      if (await temporalServing(address)) return;
+      if (await temporalServing(clientEnv)) return;
     } catch (err) {
       lastError = err;
     }
@@ -202,8 +228,9 @@ async function waitUntilServing(address: string, timeoutMs: number): Promise<voi
  * With an existing SQLite file the dev server ignores --search-attribute for namespaces it
  * already has, and a server we did not start may lack them, so register what is missing.
  */
-export async function ensureSearchAttributes(address: string, namespace: string): Promise<string[]> {
-  const connection = await Connection.connect({ address, connectTimeout: 5_000 });
+export async function ensureSearchAttributes(clientEnv: TemporalClientEnv): Promise<string[]> {
+  const namespace = clientEnv.TEMPORAL_NAMESPACE ?? 'default';
+  const connection = await connectWith(clientEnv, 5_000);
   try {
     const deadline = () => Date.now() + 10_000;
     const existing = await connection.withDeadline(deadline(), () =>
@@ -223,5 +250,50 @@ export async function ensureSearchAttributes(address: string, namespace: string)
     return missing.map((key) => key.name);
   } finally {
     await connection.close();
+  }
+}
+
+/**
+ * Registers the namespace unless it exists, then waits until the frontend serves it: a new
+ * namespace reaches the frontend's cache a few seconds after it was registered.
+ */
+export async function ensureNamespace(clientEnv: TemporalClientEnv): Promise<void> {
+  const namespace = clientEnv.TEMPORAL_NAMESPACE ?? 'default';
+  const connection = await connectWith(clientEnv, 5_000);
+  try {
+    const call = <T>(fn: () => Promise<T>): Promise<T> => connection.withDeadline(Date.now() + 10_000, fn);
+    try {
+      await call(() => connection.workflowService.describeNamespace({ namespace }));
+    } catch {
+      await call(() =>
+        connection.workflowService.registerNamespace({
+          namespace,
+          // One day: enough for a test or chaos run to be inspected afterwards.
+          workflowExecutionRetentionPeriod: msToTs('1 day'),
+        }),
+      ).catch((err: unknown) => {
+        if (!/already exists|AlreadyExists/i.test(String(err))) throw err;
+      });
+    }
+    await waitForNamespace(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+}
+
+async function waitForNamespace(connection: Connection, namespace: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      // A call that needs the namespace in the frontend's cache, not only in the database.
+      await connection.withDeadline(Date.now() + 5_000, () =>
+        connection.workflowService.listWorkflowExecutions({ namespace, pageSize: 1 }),
+      );
+      return;
+    } catch (err) {
+      if (Date.now() > deadline)
+        throw new Error(`namespace ${namespace} not served within 60 s: ${String(err)}`);
+      await sleep(500);
+    }
   }
 }

@@ -1,4 +1,5 @@
 import { maxConfigFileBytes, readSmallFile } from './files';
+import { unknownVariables } from './unknownVariables';
 import { buildConfig, settingNames, settingsSchema, type Role, type VodflowConfig } from './schema';
 
 export const configFileVariable = 'VODFLOW_CONFIG_FILE';
@@ -38,11 +39,14 @@ export function loadConfig(options: LoadConfigOptions): VodflowConfig {
 
   const parsed = settingsSchema.safeParse(merged);
   if (parsed.success) {
-    const config = buildConfig(parsed.data, options.role, (name, message) =>
-      problems.push(`${name} ${message}`),
+    const config = buildConfig(
+      parsed.data,
+      options.role,
+      (name, message) => problems.push(`${name} ${message}`),
+      env,
     );
     if (problems.length > 0) throw new ConfigError(problems);
-    return config;
+    return { ...config, unknownVariables: unknownVariables(env) };
   }
   const invalid = new Set<string>();
   for (const issue of parsed.error.issues) {
@@ -56,9 +60,14 @@ export function loadConfig(options: LoadConfigOptions): VodflowConfig {
     Object.fromEntries(Object.entries(merged).filter(([name]) => !invalid.has(name))),
   );
   if (rest.success) {
-    buildConfig(rest.data, options.role, (name, message) => {
-      if (!invalid.has(name)) problems.push(`${name} ${message}`);
-    });
+    buildConfig(
+      rest.data,
+      options.role,
+      (name, message) => {
+        if (!invalid.has(name)) problems.push(`${name} ${message}`);
+      },
+      env,
+    );
   }
   throw new ConfigError(problems);
 }

@@ -6,9 +6,15 @@ import { stageNames, type PipelineOptionsInput } from '../shared/pipelineOptions
 import { parseAuthKeys } from '../ingress/authKeys';
 import { callbackUrlProblem } from '../ingress/routes';
 import { parseWebhookSecrets } from '../webhooks';
-import { unusableTlsFile } from './files';
 import { defaultDeadLetterQueue, parseQueueEntry, queueNamePattern, type QueueSpec } from './queueSpec';
 import { insecureEndpoint } from './transport';
+import {
+  grpcMetaPrefix,
+  resolveTemporalClient,
+  temporalClientVariables,
+  type TemporalClientSettings,
+  type TemporalTlsSettings,
+} from './temporalClient';
 
 /**
  * Every setting vodflow's processes read, keyed by its environment variable name. A config file
@@ -41,11 +47,26 @@ const intSetting = (min: number, max: number, fallback: number) =>
     )
     .default(fallback);
 
+const optionalInt = (min: number, max: number) =>
+  wholeNumber
+    .pipe(
+      z
+        .number()
+        .min(min, { error: `must be at least ${min}` })
+        .max(max, { error: `must be at most ${max}` }),
+    )
+    .optional();
+
 const booleanSetting = z
   .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })])
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 
 const nonEmpty = z.string().trim().min(1, { error: 'is set but empty' });
+
+const temporalVariable = z
+  .union([z.string(), z.boolean(), z.number()], { error: 'must be a string' })
+  .transform(String)
+  .optional();
 
 const durationUnits = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** `90s`, `15m`, `1h`, `2d` (or a whole number of milliseconds in a config file) → milliseconds. */
@@ -89,6 +110,8 @@ const queueObject = z.strictObject({
 /** Env: "REGION=ENDPOINT/QUEUE,..."; file: that string, or an array of strings or {region, url, deadLetterQueue}. */
 const queuesSetting = z.union([z.string(), z.array(z.union([z.string(), queueObject]))]);
 
+export const workerTuners = ['fixed', 'resource-based'] as const;
+
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const sdkLogLevels = ['error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -103,18 +126,25 @@ export const settingsSchema = z.object({
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: secretSchema.optional(),
   ALIBABA_CLOUD_SECURITY_TOKEN: secretSchema.optional(),
 
-  TEMPORAL_ADDRESS: z
-    .string()
-    .trim()
-    .regex(/^[^\s/]+:\d{1,5}$/, { error: 'must be HOST:PORT, e.g. 127.0.0.1:7233' })
-    .default('127.0.0.1:7233'),
-  TEMPORAL_NAMESPACE: nonEmpty.default('default'),
-  TEMPORAL_API_KEY: secretSchema.optional(),
-  TEMPORAL_TLS: booleanSetting.optional(),
-  TEMPORAL_TLS_CLIENT_CERT_PATH: nonEmpty.optional(),
-  TEMPORAL_TLS_CLIENT_KEY_PATH: nonEmpty.optional(),
-  TEMPORAL_TLS_SERVER_CA_CERT_PATH: nonEmpty.optional(),
-  TEMPORAL_TLS_SERVER_NAME: nonEmpty.optional(),
+  // Temporal's client settings, the standard names: src/config/temporalClient.ts checks them
+  // (with the TOML profile) once envconfig has merged them. Typed loosely here because a config
+  // file may give TEMPORAL_TLS as a boolean.
+  TEMPORAL_CONFIG_FILE: temporalVariable,
+  TEMPORAL_PROFILE: temporalVariable,
+  TEMPORAL_ADDRESS: temporalVariable,
+  TEMPORAL_NAMESPACE: temporalVariable,
+  TEMPORAL_API_KEY: temporalVariable,
+  TEMPORAL_TLS: temporalVariable,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: temporalVariable,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: temporalVariable,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: temporalVariable,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: temporalVariable,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: temporalVariable,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: temporalVariable,
+  TEMPORAL_TLS_SERVER_NAME: temporalVariable,
+  TEMPORAL_TLS_DISABLE_HOST_VERIFICATION: temporalVariable,
+  TEMPORAL_CODEC_ENDPOINT: temporalVariable,
+  TEMPORAL_CODEC_AUTH: temporalVariable,
   VODFLOW_TASK_QUEUE: nonEmpty.default('vodflow'),
 
   VODFLOW_QUEUES: queuesSetting.optional(),
@@ -133,6 +163,16 @@ export const settingsSchema = z.object({
   VODFLOW_MNS_TIMEOUT_MS: intSetting(1_000, 120_000, 10_000),
   VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 2),
   VODFLOW_SHUTDOWN_TIMEOUT_MS: intSetting(100, 600_000, 20_000),
+
+  // Worker slots and cache (docs/CONFIGURATION.md has sizes for 2 cores and larger machines).
+  VODFLOW_WORKER_TUNER: z
+    .enum(workerTuners, { error: `must be one of ${workerTuners.join(', ')}` })
+    .default('fixed'),
+  VODFLOW_WORKER_MAX_WORKFLOW_TASKS: optionalInt(1, 10_000),
+  VODFLOW_WORKER_MAX_ACTIVITIES: optionalInt(1, 100_000),
+  VODFLOW_WORKER_MAX_CACHED_WORKFLOWS: optionalInt(0, 1_000_000),
+  VODFLOW_WORKER_TARGET_CPU_PERCENT: optionalInt(1, 100),
+  VODFLOW_WORKER_TARGET_MEMORY_PERCENT: optionalInt(1, 100),
 
   // Loopback unless asked: /metrics and /readyz describe the deployment to whoever can reach them.
   VODFLOW_HTTP_HOST: nonEmpty.default('127.0.0.1'),
@@ -200,6 +240,8 @@ export const secretSettingNames = new Set<string>([
   'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
   'ALIBABA_CLOUD_SECURITY_TOKEN',
   'TEMPORAL_API_KEY',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_CODEC_AUTH',
   'VODFLOW_WEBHOOK_SECRET',
   'VODFLOW_CALLBACK_AUTH_KEY',
 ]);
@@ -210,12 +252,7 @@ export interface AlibabaCredentials {
   securityToken?: string;
 }
 
-export interface TemporalTlsSettings {
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  serverCaCertPath?: string;
-  serverName?: string;
-}
+export type { TemporalTlsSettings };
 
 export interface PollerTuning {
   receiveLoopsPerQueue: number;
@@ -246,14 +283,8 @@ export interface BackfillSettings {
 
 export interface VodflowConfig {
   credentials: AlibabaCredentials | null;
-  temporal: {
-    address: string;
-    namespace: string;
-    apiKey?: string;
-    /** Undefined: plain TCP (unless an API key turns TLS on, as Temporal Cloud requires). */
-    tls?: TemporalTlsSettings;
-    taskQueue: string;
-  };
+  /** Temporal's client settings (envconfig: TOML profile + TEMPORAL_*), plus the task queue. */
+  temporal: TemporalClientSettings & { taskQueue: string };
   queues: QueueSpec[];
   poller: PollerTuning;
   http: { host: string; port: number };
@@ -275,6 +306,8 @@ export interface VodflowConfig {
     /** Absolute paths of a team's step and activity modules. */
     stepsModule?: string;
     activitiesModule?: string;
+    /** Task slots and workflow cache. */
+    tuning: WorkerTuning;
   };
   /** Options of every video pipeline the poller starts (deadlines, required stages, …). */
   pipeline: PipelineOptionsInput;
@@ -292,6 +325,34 @@ export interface VodflowConfig {
   ingress: IngressSettings | null;
   /** The Temporal Web UI's base URL, for the links operator commands print. */
   ui: { temporalUrl: string };
+  /** TEMPORAL_* / VODFLOW_* variables in the environment that nothing reads: each process warns once. */
+  unknownVariables: UnknownVariable[];
+}
+
+/**
+ * How many tasks a worker runs at once. `fixed`: that many slots (the defaults suit 2 cores);
+ * `resource-based`: the SDK hands out slots while CPU and memory stay under the targets, up
+ * to the maxima when given.
+ */
+export type WorkerTuning =
+  | { tuner: 'fixed'; maxWorkflowTasks: number; maxActivities: number; maxCachedWorkflows: number }
+  | {
+      tuner: 'resource-based';
+      targetCpuPercent: number;
+      targetMemoryPercent: number;
+      maxWorkflowTasks?: number;
+      maxActivities?: number;
+      maxCachedWorkflows: number;
+    };
+
+/** The fixed tuner's defaults: measured on 2 cores (docs/BENCHMARKS.md). */
+export const workerTuningDefaults = { maxWorkflowTasks: 16, maxActivities: 64, maxCachedWorkflows: 2_000 };
+
+/** Unknown TEMPORAL_* / VODFLOW_* variables: a warning, not an error (another tool may read them). */
+export interface UnknownVariable {
+  name: string;
+  /** The setting it most likely meant, when one is close. */
+  didYouMean?: string;
 }
 
 export interface IngressSettings {
@@ -317,6 +378,8 @@ export function buildConfig(
   settings: Settings,
   role: Role,
   issue: (name: string, message: string) => void,
+  /** What envconfig reads besides the settings: HOME / XDG_CONFIG_HOME (the default profile file), TEMPORAL_GRPC_META_*. */
+  clientEnv: Record<string, string | undefined> = {},
 ): VodflowConfig {
   const s = settings;
   const needsQueues = role !== 'worker' && role !== 'operator';
@@ -372,56 +435,13 @@ export function buildConfig(
       'must be at least VODFLOW_BACKFILL_INTERVAL, or videos created between two sweeps are never looked at',
     );
   }
-  if ((s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined) !== (s.TEMPORAL_TLS_CLIENT_KEY_PATH === undefined)) {
-    issue(
-      s.TEMPORAL_TLS_CLIENT_CERT_PATH === undefined
-        ? 'TEMPORAL_TLS_CLIENT_CERT_PATH'
-        : 'TEMPORAL_TLS_CLIENT_KEY_PATH',
-      'client certificate and key must be set together',
-    );
-  }
-  const anyTlsFile =
-    s.TEMPORAL_TLS_CLIENT_CERT_PATH ?? s.TEMPORAL_TLS_SERVER_CA_CERT_PATH ?? s.TEMPORAL_TLS_SERVER_NAME;
-  if (s.TEMPORAL_TLS === false && anyTlsFile !== undefined) {
-    issue('TEMPORAL_TLS', 'is false but TEMPORAL_TLS_* certificate settings are present');
-  }
-  for (const name of [
-    'TEMPORAL_TLS_CLIENT_CERT_PATH',
-    'TEMPORAL_TLS_CLIENT_KEY_PATH',
-    'TEMPORAL_TLS_SERVER_CA_CERT_PATH',
-  ] as const) {
-    const filePath = s[name];
-    const problem = filePath === undefined ? null : unusableTlsFile(filePath);
-    if (problem !== null) issue(name, problem);
-  }
-  if (s.TEMPORAL_TLS === false && s.TEMPORAL_API_KEY !== undefined) {
-    issue(
-      'TEMPORAL_API_KEY',
-      'is set but TEMPORAL_TLS is false: the key would cross the network in plaintext',
-    );
-  }
-  const tlsOn = s.TEMPORAL_TLS ?? (anyTlsFile !== undefined || s.TEMPORAL_API_KEY !== undefined);
+  const temporal = resolveTemporalClient(temporalEnvironment(s, clientEnv), issue);
   const insecureEndpoints = checkTransport(s, role, runsIngress, queues, issue);
-  const tls: TemporalTlsSettings | undefined = tlsOn
-    ? {
-        ...(s.TEMPORAL_TLS_CLIENT_CERT_PATH ? { clientCertPath: s.TEMPORAL_TLS_CLIENT_CERT_PATH } : {}),
-        ...(s.TEMPORAL_TLS_CLIENT_KEY_PATH ? { clientKeyPath: s.TEMPORAL_TLS_CLIENT_KEY_PATH } : {}),
-        ...(s.TEMPORAL_TLS_SERVER_CA_CERT_PATH
-          ? { serverCaCertPath: s.TEMPORAL_TLS_SERVER_CA_CERT_PATH }
-          : {}),
-        ...(s.TEMPORAL_TLS_SERVER_NAME ? { serverName: s.TEMPORAL_TLS_SERVER_NAME } : {}),
-      }
-    : undefined;
+  const tuning = buildWorkerTuning(s, issue);
 
   return {
     credentials,
-    temporal: {
-      address: s.TEMPORAL_ADDRESS,
-      namespace: s.TEMPORAL_NAMESPACE,
-      ...(s.TEMPORAL_API_KEY ? { apiKey: s.TEMPORAL_API_KEY } : {}),
-      ...(tls ? { tls } : {}),
-      taskQueue: s.VODFLOW_TASK_QUEUE,
-    },
+    temporal: { ...temporal, taskQueue: s.VODFLOW_TASK_QUEUE },
     queues,
     poller: {
       receiveLoopsPerQueue: s.VODFLOW_RECEIVE_LOOPS,
@@ -449,6 +469,7 @@ export function buildConfig(
       webhookTimeoutMs: s.VODFLOW_WEBHOOK_TIMEOUT_MS,
       ...moduleSetting('VODFLOW_STEPS_MODULE', 'stepsModule', s.VODFLOW_STEPS_MODULE, issue),
       ...moduleSetting('VODFLOW_ACTIVITIES_MODULE', 'activitiesModule', s.VODFLOW_ACTIVITIES_MODULE, issue),
+      tuning,
     },
     pipeline: buildPipelineOptions(s.VODFLOW_PIPELINE_OPTIONS, issue),
     backfill: {
@@ -466,6 +487,56 @@ export function buildConfig(
           signalTimeoutMs: s.VODFLOW_INGRESS_SIGNAL_TIMEOUT_MS,
         }
       : null,
+    unknownVariables: [],
+  };
+}
+
+/** The TEMPORAL_* settings (environment over config file) and what else envconfig reads. */
+function temporalEnvironment(
+  s: Settings,
+  clientEnv: Record<string, string | undefined>,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(clientEnv)) {
+    const wanted =
+      name === 'HOME' || name === 'XDG_CONFIG_HOME' || name === 'APPDATA' || name.startsWith(grpcMetaPrefix);
+    if (wanted && value !== undefined && value.trim() !== '') env[name] = value;
+  }
+  for (const name of temporalClientVariables) {
+    const value = s[name];
+    if (value !== undefined && value.trim() !== '') env[name] = value.trim();
+  }
+  return env;
+}
+
+function buildWorkerTuning(s: Settings, issue: (name: string, message: string) => void): WorkerTuning {
+  const maxCachedWorkflows = s.VODFLOW_WORKER_MAX_CACHED_WORKFLOWS ?? workerTuningDefaults.maxCachedWorkflows;
+  if (s.VODFLOW_WORKER_TUNER === 'resource-based') {
+    return {
+      tuner: 'resource-based',
+      targetCpuPercent: s.VODFLOW_WORKER_TARGET_CPU_PERCENT ?? 80,
+      targetMemoryPercent: s.VODFLOW_WORKER_TARGET_MEMORY_PERCENT ?? 80,
+      ...(s.VODFLOW_WORKER_MAX_WORKFLOW_TASKS !== undefined
+        ? { maxWorkflowTasks: s.VODFLOW_WORKER_MAX_WORKFLOW_TASKS }
+        : {}),
+      ...(s.VODFLOW_WORKER_MAX_ACTIVITIES !== undefined
+        ? { maxActivities: s.VODFLOW_WORKER_MAX_ACTIVITIES }
+        : {}),
+      maxCachedWorkflows,
+    };
+  }
+  for (const name of ['VODFLOW_WORKER_TARGET_CPU_PERCENT', 'VODFLOW_WORKER_TARGET_MEMORY_PERCENT'] as const) {
+    if (s[name] !== undefined) issue(name, 'applies only with VODFLOW_WORKER_TUNER=resource-based');
+  }
+  // The SDK needs at least two workflow task slots (one for sticky, one for the normal queue).
+  if (s.VODFLOW_WORKER_MAX_WORKFLOW_TASKS === 1) {
+    issue('VODFLOW_WORKER_MAX_WORKFLOW_TASKS', 'must be at least 2 with the fixed tuner');
+  }
+  return {
+    tuner: 'fixed',
+    maxWorkflowTasks: s.VODFLOW_WORKER_MAX_WORKFLOW_TASKS ?? workerTuningDefaults.maxWorkflowTasks,
+    maxActivities: s.VODFLOW_WORKER_MAX_ACTIVITIES ?? workerTuningDefaults.maxActivities,
+    maxCachedWorkflows,
   };
 }
 

@@ -1,18 +1,40 @@
-import { readFileSync } from 'node:fs';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
+import { toClientOptions } from '@temporalio/envconfig';
 import type { VodflowConfig } from '../config';
+import { toClientConfigProfile, type TemporalClientSettings } from '../config/temporalClient';
 
-/** The same TLS/API-key settings serve the client and (via the worker) the native connection. */
-export function temporalTls(config: VodflowConfig['temporal']): TLSConfig | undefined {
-  const tls = config.tls;
-  if (!tls) return undefined;
+/**
+ * What a client Connection and the worker's NativeConnection are opened with: envconfig's
+ * own translation of the profile (TLS, API key, gRPC metadata, address), so vodflow connects
+ * exactly as any Temporal client given the same TOML profile and TEMPORAL_* variables would.
+ */
+export interface TemporalConnectionOptions {
+  address: string;
+  tls?: TLSConfig | boolean;
+  apiKey?: string;
+  metadata?: Record<string, string>;
+}
+
+export function temporalConnectionOptions(settings: TemporalClientSettings): TemporalConnectionOptions {
+  const { connectionOptions } = toClientOptions(toClientConfigProfile(settings));
   return {
-    ...(tls.serverName ? { serverNameOverride: tls.serverName } : {}),
-    ...(tls.serverCaCertPath ? { serverRootCACertificate: readFileSync(tls.serverCaCertPath) } : {}),
-    ...(tls.clientCertPath && tls.clientKeyPath
-      ? { clientCertPair: { crt: readFileSync(tls.clientCertPath), key: readFileSync(tls.clientKeyPath) } }
+    address: settings.address,
+    ...(connectionOptions.tls !== undefined && connectionOptions.tls !== null
+      ? { tls: connectionOptions.tls }
       : {}),
+    ...(connectionOptions.apiKey !== undefined && typeof connectionOptions.apiKey === 'string'
+      ? { apiKey: connectionOptions.apiKey }
+      : {}),
+    // The same headers envconfig puts in connectionOptions.metadata, kept as strings.
+    ...(settings.grpcMeta ? { metadata: settings.grpcMeta } : {}),
   };
+}
+
+/** The TLS part alone (undefined: plain TCP); kept for callers that build their own connection. */
+export function temporalTls(config: TemporalClientSettings): TLSConfig | undefined {
+  const tls = temporalConnectionOptions(config).tls;
+  if (tls === undefined || tls === false) return undefined;
+  return tls === true ? {} : tls;
 }
 
 export interface TemporalClientBundle {
@@ -26,12 +48,11 @@ export interface TemporalClientBundle {
 // grpc.health.v1 ServingStatus.SERVING
 const serving = 1;
 
-export async function connectTemporal(config: VodflowConfig['temporal']): Promise<TemporalClientBundle> {
-  const tls = temporalTls(config);
+export async function connectTemporal(
+  config: VodflowConfig['temporal'] | TemporalClientSettings,
+): Promise<TemporalClientBundle> {
   const connection = await Connection.connect({
-    address: config.address,
-    ...(tls ? { tls } : {}),
-    ...(config.apiKey ? { apiKey: config.apiKey } : {}),
+    ...temporalConnectionOptions(config),
     connectTimeout: '10s',
   });
   const client = new Client({ connection, namespace: config.namespace });

@@ -6,7 +6,7 @@ import { Backoff, pause } from '../poller/backoff';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../worker/createWorker';
 import { installWorkerRuntime } from '../worker/runtime';
 import type { WorkerMetrics } from '../worker/workerMetrics';
-import { temporalTls } from './temporalConnection';
+import { temporalConnectionOptions } from './temporalConnection';
 
 /**
  * Starts the worker, retrying while Temporal cannot be reached, as the poller does: a worker
@@ -19,13 +19,12 @@ export async function startWorkerProcess(
   metrics: WorkerMetrics,
 ): Promise<RunningWorker> {
   installWorkerRuntime(config.sdkLogLevel);
-  const tls = temporalTls(config.temporal);
   const options: WorkerOptions = {
-    address: config.temporal.address,
+    // The same envconfig translation as the poller's client connection.
+    ...temporalConnectionOptions(config.temporal),
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(tls ? { tls } : {}),
-    ...(config.temporal.apiKey ? { apiKey: config.temporal.apiKey } : {}),
+    tuning: config.worker.tuning,
     activityDeps: activityDeps(config),
     ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
     ...(config.worker.activitiesModule ? { activitiesModule: config.worker.activitiesModule } : {}),
@@ -40,6 +39,8 @@ export async function startWorkerProcess(
           address: config.temporal.address,
           namespace: config.temporal.namespace,
           taskQueue: config.temporal.taskQueue,
+          ...(config.temporal.profile ? { profile: config.temporal.profile } : {}),
+          tuning: config.worker.tuning,
           ...(config.worker.stepsModule ? { stepsModule: config.worker.stepsModule } : {}),
         },
         'worker started',

@@ -1,4 +1,10 @@
-import { NativeConnection, Worker, type TLSConfig } from '@temporalio/worker';
+import {
+  NativeConnection,
+  Worker,
+  type TLSConfig,
+  type WorkerOptions as SdkWorkerOptions,
+} from '@temporalio/worker';
+import { workerTuningDefaults, type WorkerTuning } from '../config/schema';
 import type { ActivityDeps } from '../activities';
 import { vodflowPlugin } from './plugin';
 import { installWorkerRuntime } from './runtime';
@@ -10,9 +16,13 @@ export interface WorkerOptions {
   address: string;
   namespace: string;
   taskQueue: string;
-  /** TLS (mTLS or server-only) and Temporal Cloud's API key. */
-  tls?: TLSConfig;
+  /** TLS (mTLS or server-only; true: TLS with the system's roots) and Temporal Cloud's API key. */
+  tls?: TLSConfig | boolean;
   apiKey?: string;
+  /** gRPC headers on every call (TEMPORAL_GRPC_META_*). */
+  metadata?: Record<string, string>;
+  /** Task slots and workflow cache; default: the fixed tuner's 2-core sizes. */
+  tuning?: WorkerTuning;
   /**
    * Dependencies of the video pipeline's activities (VOD API, webhook). Without them the
    * worker registers only the probe activity, enough for the smoke test and `doctor`.
@@ -41,20 +51,45 @@ export interface RunningWorker {
   shutdown(): Promise<void>;
 }
 
-/** Sized for 2 cores (docs/TEMPORAL-NOTES.md, "Worker sizing"); a cluster deployment can raise them. */
-const workerTuning = {
-  maxConcurrentWorkflowTaskExecutions: 16,
-  maxConcurrentActivityTaskExecutions: 64,
-  maxCachedWorkflows: 2_000,
-};
+/** The SDK's options for a tuning: fixed slot counts, or its resource-based tuner. */
+export function sdkTuning(
+  tuning: WorkerTuning = { tuner: 'fixed', ...workerTuningDefaults },
+): Pick<
+  SdkWorkerOptions,
+  | 'maxConcurrentWorkflowTaskExecutions'
+  | 'maxConcurrentActivityTaskExecutions'
+  | 'maxCachedWorkflows'
+  | 'tuner'
+> {
+  if (tuning.tuner === 'fixed') {
+    return {
+      maxConcurrentWorkflowTaskExecutions: tuning.maxWorkflowTasks,
+      maxConcurrentActivityTaskExecutions: tuning.maxActivities,
+      maxCachedWorkflows: tuning.maxCachedWorkflows,
+    };
+  }
+  const maximum = (value: number | undefined) => (value !== undefined ? { maximumSlots: value } : {});
+  return {
+    maxCachedWorkflows: tuning.maxCachedWorkflows,
+    tuner: {
+      tunerOptions: {
+        targetCpuUsage: tuning.targetCpuPercent / 100,
+        targetMemoryUsage: tuning.targetMemoryPercent / 100,
+      },
+      workflowTaskSlotOptions: maximum(tuning.maxWorkflowTasks),
+      activityTaskSlotOptions: maximum(tuning.maxActivities),
+    },
+  };
+}
 
 export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
   installWorkerRuntime();
   const metrics = options.metrics ?? createWorkerMetrics({ defaultMetrics: false });
   const connection = await NativeConnection.connect({
     address: options.address,
-    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.tls !== undefined ? { tls: options.tls } : {}),
     ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+    ...(options.metadata ? { metadata: options.metadata } : {}),
   });
   // Mistakes in a team's step module stop the worker here, named, before the bundle is built.
   if (options.stepsModule) checkStepModule(options.stepsModule);
@@ -73,7 +108,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     plugins: [plugin],
-    ...workerTuning,
+    ...sdkTuning(options.tuning),
   });
   const done = worker.run().finally(() => connection.close());
   return {

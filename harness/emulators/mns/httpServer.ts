@@ -43,6 +43,8 @@ export interface HttpServerOptions {
   tls?: { key: string; cert: string };
   /** Reject a Content-MD5 that does not match the body (400 InvalidDegist). */
   checkContentMd5: boolean;
+  /** Wraps each operation so that its reply waits until its change is persisted (a data dir). */
+  persisted?: <T>(operation: () => Promise<T>) => Promise<T>;
   throttle: Throttle;
   /** Counts requests throttled by the rate (injected ones are counted by the fault injector). */
   onThrottled: () => void;
@@ -157,9 +159,12 @@ export function createMnsHttpServer(options: HttpServerOptions): http.Server {
       let cancel: (() => void) | undefined;
       const onClose = (): void => cancel?.();
       res.once('close', onClose);
-      const reply = await execute(options.account, routed, request, (c) => {
-        cancel = c;
-      });
+      const run = async () =>
+        execute(options.account, routed, request, (c) => {
+          cancel = c;
+        });
+      // With a data dir, a change is acknowledged only once it is on disk.
+      const reply = options.persisted ? await options.persisted(run) : await run();
       res.off('close', onClose);
       if (res.destroyed) return;
       if (fault.kind === 'drop') {

@@ -37,6 +37,12 @@ export interface MnsEmulatorOptions {
   dataDir?: string;
   /** Write-behind interval for `dataDir`; default 200 ms. */
   flushIntervalMs?: number;
+  /**
+   * With dataDir: answer a request that changed something only once the change is fsynced
+   * (default true; the group commit's interval is flushIntervalMs, default 20 ms). false:
+   * write-behind every flushIntervalMs (default 200 ms), which a crash can undo.
+   */
+  durable?: boolean;
   faults?: FaultConfig;
   /**
    * The emulator's clock runs this far ahead of the host's (negative: behind). Every time it
@@ -110,6 +116,16 @@ export interface MnsEmulator {
   stop(): Promise<void>;
 }
 
+/** Runs an operation, then waits until whatever it changed is on disk. */
+function persistedAfter(writer: SnapshotWriter) {
+  return async <T>(operation: () => Promise<T>): Promise<T> => {
+    const before = writer.changes;
+    const result = await operation();
+    if (writer.changes !== before) await writer.durable();
+    return result;
+  };
+}
+
 export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<MnsEmulator> {
   if (options.credentials.length === 0)
     throw new Error('startMnsEmulator: at least one credential is required');
@@ -130,8 +146,11 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
     nativeDeadLetter: options.nativeDeadLetter ?? true,
   });
   if (options.dataDir !== undefined) {
-    writer = new SnapshotWriter(account.snapshot.bind(account), options.flushIntervalMs ?? 200, (err) =>
-      logger.error({ err }, 'mns emulator snapshot write failed'),
+    const durable = options.durable ?? true;
+    writer = new SnapshotWriter(
+      account.snapshot.bind(account),
+      options.flushIntervalMs ?? (durable ? 20 : 200),
+      (err) => logger.error({ err }, 'mns emulator snapshot write failed'),
     ).open(options.dataDir);
     const saved = writer.load();
     if (saved !== undefined) account.restore(saved);
@@ -168,6 +187,7 @@ export async function startMnsEmulator(options: MnsEmulatorOptions): Promise<Mns
       ...(options.region !== undefined ? { region: options.region } : {}),
     },
     ...(options.httpLimits ? { limits: options.httpLimits } : {}),
+    ...(writer && (options.durable ?? true) ? { persisted: persistedAfter(writer) } : {}),
   });
   const bound = await listen(server, options.port ?? 0, host);
   const port = bound.port;

@@ -23,6 +23,11 @@ import {
   uploadBody,
   waitFor,
 } from './pollerStack';
+import { sharedTemporalSkip } from '../../harness/temporal';
+import { freePort } from '../../../harness/stack/freePort';
+import { cliMain } from '../../../harness/stack/paths';
+import { childEnvironment } from '../../../harness/stack/stack';
+import { spawn } from 'node:child_process';
 
 const stack = new PollerStack();
 before(async () => {
@@ -361,8 +366,9 @@ test('a second signal exits at once, and the messages it abandoned are delivered
   const queue = await stack.queue('it-twice', 2);
   const video = newVideoId();
   const ids = [await stack.send(queue, uploadBody(video, 1)), await stack.send(queue, uploadBody(video, 2))];
-  // Deletes fail, so the first SIGTERM's drain is still retrying them when the second arrives.
-  stack.mns.setFaults({ BatchDeleteMessage: { dropRate: 1, dropPhase: 'before' } });
+  // Deletes hang for seconds and then fail without effect, so the first SIGTERM's drain is
+  // still waiting on them when the second arrives, however long the signals took to show.
+  stack.mns.setFaults({ BatchDeleteMessage: { latencyMs: 5_000, dropRate: 1, dropPhase: 'before' } });
   const child = await stack.spawnPoller([queue]);
   const signalledIds = async () => (await stack.signals(video)).map((d) => d.messageId);
   const count = (list: string[], id: string) => list.filter((d) => d === id).length;
@@ -447,37 +453,104 @@ test('after the workflow closed, a late duplicate is acknowledged without a new 
   assert.equal(await total(poller.metrics.signalled, { queue: queue.queue, outcome: 'restarted' }), 1);
 });
 
-test('while Temporal is down nothing is deleted and receiving pauses; once back, everything is delivered', async () => {
-  const queue = await stack.queue('it-outage', 2);
-  const poller = await stack.poller(stack.config([queue], { signalTimeoutMs: 1_500 }));
-  await stack.stopTemporal();
-  const sent = new Map<string, string>();
-  try {
-    for (let i = 0; i < 3; i += 1) {
-      const video = newVideoId();
-      sent.set(await stack.send(queue, uploadBody(video, i)), video);
+test(
+  'while Temporal is down nothing is deleted and receiving pauses; once back, everything is delivered',
+  { skip: sharedTemporalSkip },
+  async () => {
+    const queue = await stack.queue('it-outage', 2);
+    const poller = await stack.poller(stack.config([queue], { signalTimeoutMs: 1_500 }));
+    await stack.stopTemporal();
+    const sent = new Map<string, string>();
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        const video = newVideoId();
+        sent.set(await stack.send(queue, uploadBody(video, i)), video);
+      }
+      await waitFor('the circuit breaker opens', () => !poller.readiness().ready);
+      assert.match(poller.readiness().reason ?? '', /Temporal unreachable/);
+      assert.equal(stack.remaining(queue), sent.size, 'nothing deleted');
+      assert.equal(await total(poller.metrics.deleted, { queue: queue.queue }), 0);
+      assert.ok((await total(poller.metrics.failures, { queue: queue.queue })) >= 1);
+      const receivedWhileDown = await total(poller.metrics.received, { queue: queue.queue });
+      await sleep(3_000);
+      assert.equal(
+        await total(poller.metrics.received, { queue: queue.queue }),
+        receivedWhileDown,
+        'no receiving while the breaker is open',
+      );
+    } finally {
+      await stack.startTemporal();
     }
-    await waitFor('the circuit breaker opens', () => !poller.readiness().ready);
-    assert.match(poller.readiness().reason ?? '', /Temporal unreachable/);
-    assert.equal(stack.remaining(queue), sent.size, 'nothing deleted');
-    assert.equal(await total(poller.metrics.deleted, { queue: queue.queue }), 0);
-    assert.ok((await total(poller.metrics.failures, { queue: queue.queue })) >= 1);
-    const receivedWhileDown = await total(poller.metrics.received, { queue: queue.queue });
-    await sleep(3_000);
-    assert.equal(
-      await total(poller.metrics.received, { queue: queue.queue }),
-      receivedWhileDown,
-      'no receiving while the breaker is open',
-    );
-  } finally {
-    await stack.startTemporal();
-  }
-  await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
-  for (const [id, video] of sent) {
-    assert.ok(
-      (await stack.signals(video)).some((d) => d.messageId === id),
-      `signal of ${id}`,
-    );
-  }
-  await waitFor('ready again', () => poller.readiness().ready);
-});
+    await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
+    for (const [id, video] of sent) {
+      assert.ok(
+        (await stack.signals(video)).some((d) => d.messageId === id),
+        `signal of ${id}`,
+      );
+    }
+    await waitFor('ready again', () => poller.readiness().ready);
+  },
+);
+
+test(
+  'a poller started while Temporal is down is alive (/healthz 200) and not ready (/readyz 503) until Temporal comes up',
+  { skip: sharedTemporalSkip },
+  async () => {
+    const queue = await stack.queue('it-health-start', 2);
+    const port = await freePort();
+    await stack.stopTemporal();
+    const child = spawn(process.execPath, [cliMain, 'poller'], {
+      env: childEnvironment({
+        ...stack.stack.settings(),
+        VODFLOW_QUEUES: `${queue.region}=${queue.endpoint}/${queue.queue}`,
+        VODFLOW_WAIT_SECONDS: '1',
+        VODFLOW_HTTP_PORT: String(port),
+        VODFLOW_LOG_LEVEL: 'error',
+      }),
+      stdio: 'ignore',
+    });
+    const exited = once(child, 'exit');
+    const get = async (path: string): Promise<{ status: number; body: string } | null> => {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+          signal: AbortSignal.timeout(2_000),
+        });
+        return { status: response.status, body: await response.text() };
+      } catch {
+        return null;
+      }
+    };
+    try {
+      let temporalUp = false;
+      try {
+        await waitFor(
+          '/healthz answers while Temporal is down',
+          async () => (await get('/healthz'))?.status === 200,
+          60_000,
+        );
+        // Several looks over a few seconds: the process keeps retrying Temporal and stays alive.
+        for (let i = 0; i < 3; i += 1) {
+          assert.equal((await get('/healthz'))?.status, 200);
+          const ready = await get('/readyz');
+          assert.equal(ready?.status, 503);
+          assert.match(ready?.body ?? '', /not ready: connecting to Temporal/);
+          assert.equal(child.exitCode, null, 'the poller keeps running');
+          await sleep(1_000);
+        }
+        await stack.startTemporal();
+        temporalUp = true;
+      } finally {
+        if (!temporalUp) await stack.startTemporal();
+      }
+      await waitFor(
+        '/readyz 200 once Temporal is up',
+        async () => (await get('/readyz'))?.status === 200,
+        90_000,
+      );
+      assert.equal((await get('/healthz'))?.status, 200);
+    } finally {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  },
+);

@@ -15,6 +15,7 @@ import type { PollerTuning, VodflowConfig } from '../../../src/config';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import type { MnsClient } from '../../../src/mns/client';
 import { escapeXml } from '../../../src/mns/xml';
+import { testTemporal } from '../../harness/temporal';
 import { createLogger, type Logger } from '../../../src/observability/logger';
 import type { Poller } from '../../../src/poller/poller';
 import type { PollerProcessOptions } from '../../../src/process/pollerProcess';
@@ -33,7 +34,8 @@ const pollerTestStack = {
   credentials,
   region,
   logger: createLogger('poller-it', 'warn'),
-  temporal: { mode: 'dev-server', storage: 'file', synchronous: 'OFF' },
+  // Its own dev server, restartable to play an outage; the shared server under test:cluster.
+  temporal: testTemporal(),
   mns: { mode: 'in-process' },
   vod: {},
   // Every test makes its own queues.

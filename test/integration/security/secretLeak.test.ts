@@ -72,8 +72,7 @@ function baseEnv(webhookUrl: string): NodeJS.ProcessEnv {
   return {
     ALIBABA_CLOUD_ACCESS_KEY_ID: planted.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: planted.accessKeySecret,
-    TEMPORAL_ADDRESS: temporal.server.address,
-    TEMPORAL_NAMESPACE: temporal.server.namespace,
+    ...temporal.server.clientEnv,
     VODFLOW_QUEUES: `cn-shanghai=${mns.endpoint}/leak-events`,
     VODFLOW_VOD_ENDPOINT: vod.endpoint,
     VODFLOW_WEBHOOK_URL: webhookUrl,
@@ -207,11 +206,16 @@ test('a stack run through failures keeps every planted secret out of logs, outpu
   }
   assert.match(run.output(), /"level":(20|30|40)/);
 
-  // Bad TLS: an API key sends TLS to a plaintext server; the poller retries and logs why.
+  // Bad TLS: an API key sends TLS to a plaintext server (the MNS emulator's HTTP port, so the
+  // same on a dev server and on the mTLS cluster); the poller retries and logs why.
+  const plaintext = Object.fromEntries(
+    Object.entries(baseEnv(webhookUrl)).filter(([name]) => !name.startsWith('TEMPORAL_TLS')),
+  );
   const badTls = startCli(
     ['poller'],
     {
-      ...baseEnv(webhookUrl),
+      ...plaintext,
+      TEMPORAL_ADDRESS: new URL(mns.endpoint).host,
       TEMPORAL_API_KEY: planted.temporalApiKey,
       ALIBABA_CLOUD_SECURITY_TOKEN: planted.securityToken,
       VODFLOW_HTTP_PORT: '0',
@@ -219,8 +223,12 @@ test('a stack run through failures keeps every planted secret out of logs, outpu
     },
     'poller with bad TLS',
   );
-  await until('a TLS failure logged', () => badTls.output().includes('Temporal not reachable yet'), 60_000);
-  await badTls.stop();
+  try {
+    await until('a TLS failure logged', () => badTls.output().includes('Temporal not reachable yet'), 60_000);
+  } finally {
+    // A poller left running would keep this file's process alive after a failure.
+    await badTls.stop();
+  }
 
   // Settings that stop the process at once, each with a planted value in it.
   const refusals: Array<[string, NodeJS.ProcessEnv, RegExp]> = [

@@ -144,17 +144,14 @@ export async function recordHistory(
     [
       'workflow',
       'show',
-      '--address',
-      t.env.server.address,
-      '--namespace',
-      t.env.server.namespace,
       '--workflow-id',
       handle.workflowId,
       ...(runId ? ['--run-id', runId] : []),
       '--output',
       'json',
     ],
-    { timeout: 20_000, maxBuffer: 16 * 1024 * 1024 },
+    // The CLI reads the same TEMPORAL_* settings (address, namespace, TLS) as vodflow.
+    { timeout: 20_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, ...t.env.server.clientEnv } },
   );
   const file = path.join(repoRoot, 'test', 'fixtures', 'histories', `${name}.json`);
   // Failure stack traces name this checkout's absolute path; the committed copy says <repo>.

@@ -11,7 +11,7 @@ import {
 } from '../../../src/shared/definitions';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import { runCli } from '../../harness/cli';
-import { uniqueName } from '../../harness/temporal';
+import { uniqueName, workerConnectionTo } from '../../harness/temporal';
 import {
   snapshotEvent,
   snapshotInfo,
@@ -38,8 +38,7 @@ before(async () => {
   vod = t.vod;
   team = { ...t, taskQueue: uniqueName('review') };
   worker = await startWorker({
-    address: t.env.server.address,
-    namespace: t.env.server.namespace,
+    ...workerConnectionTo(t.env.server),
     taskQueue: team.taskQueue,
     stepsModule: require.resolve('./teamSteps/stepsReview'),
     activityDeps: t.activityDeps,
@@ -91,10 +90,7 @@ test('an approved review lets the publication through: decided with `vodflow rev
   assert.equal(state.steps.publishVideoReady, undefined, 'nothing published before the decision');
   assert.equal(publicationsOf(id).length, 0);
 
-  const cli = await runCli(['review', id, '--approve', '--reviewer', 'ann'], {
-    TEMPORAL_ADDRESS: t.env.server.address,
-    TEMPORAL_NAMESPACE: t.env.server.namespace,
-  });
+  const cli = await runCli(['review', id, '--approve', '--reviewer', 'ann'], t.env.server.clientEnv);
   assert.equal(cli.code, 0, cli.stderr);
   assert.match(cli.stdout, new RegExp(`${id}: contentReview approved`));
 
@@ -144,7 +140,7 @@ test('a decision for a video that is not waiting is refused and changes nothing'
     (err: unknown) =>
       err instanceof WorkflowUpdateFailedError && /no review is pending/.test(String(err.cause)),
   );
-  const cli = await runCli(['review', id, '--reject'], { TEMPORAL_ADDRESS: t.env.server.address });
+  const cli = await runCli(['review', id, '--reject'], t.env.server.clientEnv);
   assert.equal(cli.code, 2, 'a rejection needs a reason');
   assert.match(cli.stderr, /--reject needs --reason/);
   const state = await handleFor(team, id).query(pipelineStateQuery);

@@ -7,7 +7,7 @@ import type { VodEmulator } from '../../../harness/emulators/vod';
 import { pipelineStateQuery, type PipelineView } from '../../../src/shared/definitions';
 import { startWorker, type RunningWorker } from '../../../src/worker/createWorker';
 import { workflowBundle } from '../../../src/worker/workflowBundle';
-import { uniqueName } from '../../harness/temporal';
+import { uniqueName, workerConnectionTo } from '../../harness/temporal';
 import {
   snapshotEvent,
   snapshotInfo,
@@ -47,8 +47,7 @@ after(async () => {
 /** A worker of the team's on its own task queue; the shared one runs vodflow's steps only. */
 async function startTeamWorker(stepsModule: string, taskQueue: string): Promise<RunningWorker> {
   return startWorker({
-    address: t.env.server.address,
-    namespace: t.env.server.namespace,
+    ...workerConnectionTo(t.env.server),
     taskQueue,
     stepsModule,
     activities: teamActivities(recorder),

@@ -15,7 +15,7 @@ import { startHealthServer } from '../../../src/observability/healthServer';
 import { startWorker } from '../../../src/worker/createWorker';
 import { createWorkerMetrics } from '../../../src/worker/workerMetrics';
 import { sampleValue } from '../../harness/prometheus';
-import { uniqueName } from '../../harness/temporal';
+import { uniqueName, workerConnectionTo } from '../../harness/temporal';
 import { startWebhookSink } from '../../harness/webhookSink';
 import {
   baseChangeEvent,
@@ -376,8 +376,7 @@ test('the worker counts activity attempts and pipeline ends, scraped from /metri
   const metrics = createWorkerMetrics({ defaultMetrics: false });
   const taskQueue = uniqueName('metrics');
   const worker = await startWorker({
-    address: t.env.server.address,
-    namespace: t.env.server.namespace,
+    ...workerConnectionTo(t.env.server),
     taskQueue,
     activityDeps: {
       vod: { credentials, endpoint: vod.endpoint, timeoutMs: 5_000 },

@@ -1,0 +1,108 @@
+/**
+ * BENCH_TEMPORAL=cluster: the ceiling and poller scenarios on a dev server and on the
+ * self-hosted cluster (scripts/cluster: separate frontend, history and matching processes on
+ * PostgreSQL with fsync, mTLS), one after the other in one run, so the two columns share the
+ * machine's load as far as anything on a shared machine does. What compares across servers is
+ * the ratio (the poller's share of what the server accepts), not the absolute figures.
+ */
+import { writeFile, mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startCluster } from '../harness/cluster/cluster';
+import { repoRoot } from '../harness/stack/paths';
+import { benchOn } from './benchStack';
+import type { BenchConfig, ScenarioName } from './config';
+import type { BenchResults } from './results';
+
+export interface ServerFigures {
+  ceiling_events_per_s: number | null;
+  ceiling_call_p50_ms: number | null;
+  ceiling_call_p99_ms: number | null;
+  ceiling_failures: number | null;
+  poller_events_per_s: number | null;
+  poller_cpu_cores: number | null;
+  poller_over_ceiling: number | null;
+  load_average_1m: Record<string, number>;
+}
+
+export interface ClusterComparison {
+  generatedAt: string;
+  mode: BenchConfig['mode'];
+  events: number;
+  in_flight: number;
+  cores: number;
+  dev_server: ServerFigures;
+  cluster: ServerFigures & { address: string };
+  duration_s: number;
+}
+
+function figures(results: BenchResults): ServerFigures {
+  const ceiling = results.scenarios.ceiling;
+  return {
+    ceiling_events_per_s: results.throughput.ceiling_events_per_s,
+    ceiling_call_p50_ms: ceiling?.call_latency.p50_ms ?? null,
+    ceiling_call_p99_ms: ceiling?.call_latency.p99_ms ?? null,
+    ceiling_failures: ceiling?.failures ?? null,
+    poller_events_per_s: results.throughput.poller_events_per_s,
+    poller_cpu_cores: results.cpu.poller_cpu_cores,
+    poller_over_ceiling: results.ratios.poller_over_ceiling,
+    load_average_1m: results.load_average_1m,
+  };
+}
+
+export async function runClusterComparison(
+  config: BenchConfig,
+  runBench: (config: BenchConfig) => Promise<BenchResults>,
+  log: (message: string) => void,
+): Promise<ClusterComparison> {
+  const started = performance.now();
+  const scenarios: BenchConfig = { ...config, scenarios: new Set<ScenarioName>(['ceiling', 'poller']) };
+  const cluster = await startCluster({
+    ...(process.env.VODFLOW_CLUSTER_DIR ? { stateDir: process.env.VODFLOW_CLUSTER_DIR } : {}),
+  });
+  log(`cluster at ${cluster.address} (mTLS, state ${cluster.stateDir})`);
+
+  log('dev server: ceiling and poller');
+  benchOn({ kind: 'dev-server' });
+  const devServer = figures(await runBench(scenarios));
+  log('cluster: ceiling and poller');
+  benchOn({ kind: 'cluster', cluster });
+  const onCluster = figures(await runBench(scenarios));
+  benchOn({ kind: 'dev-server' });
+
+  const comparison: ClusterComparison = {
+    generatedAt: new Date().toISOString(),
+    mode: config.mode,
+    events: config.events,
+    in_flight: config.inFlight,
+    cores: os.availableParallelism(),
+    dev_server: devServer,
+    cluster: { ...onCluster, address: cluster.address },
+    duration_s: Math.round((performance.now() - started) / 1000),
+  };
+  const out = path.join(
+    repoRoot,
+    'bench',
+    'results',
+    config.mode === 'quick' ? 'cluster-quick.json' : 'cluster.json',
+  );
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(comparison, null, 2)}\n`);
+  log(`results: ${path.relative(repoRoot, out)}`);
+  return comparison;
+}
+
+export function renderComparison(c: ClusterComparison): string {
+  const row = (name: string, pick: (f: ServerFigures) => number | null, unit = '') =>
+    `| ${name} | ${String(pick(c.dev_server) ?? '–')}${unit} | ${String(pick(c.cluster) ?? '–')}${unit} |`;
+  return [
+    `| ${c.mode} run, ${c.events} events, in-flight ${c.in_flight} | dev server | cluster (mTLS, PostgreSQL) |`,
+    '| --- | --- | --- |',
+    row('ceiling (signalWithStart/s)', (f) => f.ceiling_events_per_s),
+    row('ceiling call p50', (f) => f.ceiling_call_p50_ms, ' ms'),
+    row('ceiling call p99', (f) => f.ceiling_call_p99_ms, ' ms'),
+    row('poller (events/s)', (f) => f.poller_events_per_s),
+    row('poller CPU (cores)', (f) => f.poller_cpu_cores),
+    row('**poller ÷ ceiling**', (f) => f.poller_over_ceiling),
+  ].join('\n');
+}
