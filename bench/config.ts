@@ -4,7 +4,7 @@
  */
 
 export type ScenarioName =
-  'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'rtt' | 'scaling';
+  'ceiling' | 'naive' | 'poller' | 'heapcap' | 'latency' | 'worker' | 'rtt' | 'scaling' | 'pairs' | 'slow';
 export const allScenarios: ScenarioName[] = [
   'ceiling',
   'naive',
@@ -14,6 +14,8 @@ export const allScenarios: ScenarioName[] = [
   'worker',
   'rtt',
   'scaling',
+  'pairs',
+  'slow',
 ];
 
 export interface BenchConfig {
@@ -41,6 +43,17 @@ export interface BenchConfig {
   scalingInFlight: number[];
   /** Events per in-flight scaling point. */
   scalingInFlightEvents: number;
+  /** Alternating ceiling/poller pairs on fresh servers (the throughput ratio is their median). */
+  pairs: number;
+  /** Events per run of a pair. */
+  pairEvents: number;
+  /** The paced worker run: videos per second. */
+  workerVideosPerSecond: number;
+  /** Temporal slowed mid-run: seconds before, during and after the slow window, and the poller's in-flight maximum. */
+  slowBeforeS: number;
+  slowForS: number;
+  slowAfterS: number;
+  slowInFlight: number;
   scenarios: Set<ScenarioName>;
   out: string;
 }
@@ -97,6 +110,13 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scalingEvents: intList(env, 'BENCH_SCALING_EVENTS', quick ? [1_000, 3_000] : [10_000, 50_000, 100_000]),
     scalingInFlight: intList(env, 'BENCH_SCALING_IN_FLIGHT', quick ? [16, 256] : [16, 64, 256, 1024]),
     scalingInFlightEvents: int(env, 'BENCH_SCALING_IN_FLIGHT_EVENTS', quick ? 1_000 : 10_000),
+    pairs: int(env, 'BENCH_PAIRS', 3),
+    pairEvents: int(env, 'BENCH_PAIR_EVENTS', quick ? 2_000 : 10_000),
+    workerVideosPerSecond: int(env, 'BENCH_WORKER_VIDEOS_PER_S', 10),
+    slowBeforeS: int(env, 'BENCH_SLOW_BEFORE_S', quick ? 10 : 30),
+    slowForS: int(env, 'BENCH_SLOW_FOR_S', quick ? 10 : 30),
+    slowAfterS: int(env, 'BENCH_SLOW_AFTER_S', quick ? 10 : 30),
+    slowInFlight: int(env, 'BENCH_SLOW_IN_FLIGHT', 1024),
     scenarios,
     out: env.BENCH_OUT ?? (quick ? 'bench/results/quick.json' : 'bench/results/latest.json'),
   };

@@ -107,9 +107,46 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     '',
     `Worker: from a video's last required event (signal accepted) to its downstream webhook arriving: ` +
       (r.worker
-        ? `p50 ${r.worker.p50_ms} ms, p95 ${r.worker.p95_ms} ms, p99 ${r.worker.p99_ms} ms over ${r.worker.videos} videos.`
+        ? `burst p50 ${r.worker.p50_ms} ms, p95 ${r.worker.p95_ms} ms, p99 ${r.worker.p99_ms} ms over ${r.worker.videos} videos` +
+          (r.worker.paced
+            ? `; paced at ${n(r.worker.paced.videos_per_s)} videos/s p50 ${r.worker.paced.p50_ms} ms, p99 **${r.worker.paced.p99_ms} ms** over ${r.worker.paced.videos} videos.`
+            : '.')
         : 'not measured in this run.'),
     '',
+    ...(r.latency.bare_paced_p99_ms !== undefined && r.latency.bare_paced_p99_ms !== null
+      ? [
+          `Bare client paced at the same rate: call p50 / p99 = ${n(r.latency.bare_paced_p50_ms)} / ${n(r.latency.bare_paced_p99_ms)} ms; ` +
+            `poller p99 / bare p99 = **${n(r.latency.poller_over_bare_p99)}**.`,
+          '',
+        ]
+      : []),
+    ...(r.throughput.pairs && r.throughput.pairs.length > 0
+      ? [
+          `Alternating ceiling/poller pairs (fresh servers each): ` +
+            r.throughput.pairs
+              .map(
+                (p) => `${p.ceiling_events_per_s} / ${p.poller_events_per_s} (${n(p.poller_over_ceiling)})`,
+              )
+              .join(', ') +
+            `; median poller / ceiling = **${n(r.throughput.poller_over_ceiling_median)}** ` +
+            `(spread ${n(r.throughput.poller_over_ceiling_min)}–${n(r.throughput.poller_over_ceiling_max)}).`,
+          '',
+        ]
+      : []),
+    ...(r.cpu.poller_cores_per_1k !== undefined && r.cpu.poller_cores_per_1k !== null
+      ? [`Poller CPU: **${r.cpu.poller_cores_per_1k}** cores per 1,000 events/s (backlog run).`, '']
+      : []),
+    ...(r.slow_temporal
+      ? [
+          `Temporal slowed mid-run (${r.slow_temporal.rate_events_per_s} events/s, in-flight max ${r.slow_temporal.in_flight}, ` +
+            `the link to Temporal narrowed to ${n(r.slow_temporal.link_bytes_per_s)} B/s from ${r.slow_temporal.slow_from_s} s for ${r.slow_temporal.slow_for_s} s): ` +
+            `delivered ${r.slow_temporal.delivered} of ${r.slow_temporal.events}; p99 before / during / after = ` +
+            `${r.slow_temporal.before.p99_ms} / ${r.slow_temporal.during.p99_ms} / ${r.slow_temporal.after.p99_ms} ms; ` +
+            `caught up ${n(r.slow_temporal.caught_up_after_window_s)} s after the window; ` +
+            `${n(r.slow_temporal.deadline_failures)} deadline failures, ${n(r.slow_temporal.released_for_retry)} released for retry.`,
+          '',
+        ]
+      : []),
     `Ratios: poller / ceiling = **${n(r.ratios.poller_over_ceiling)}**, poller / naive = **${n(r.ratios.poller_over_naive)}**.`,
     '',
     r.mns_rtt
@@ -132,11 +169,11 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     '',
     'Scaling (poller, backlog drain, each point on a fresh dev server):',
     '',
-    '| events | in-flight | events/s | CPU (cores) | peak RSS (MB) |',
-    '|---:|---:|---:|---:|---:|',
+    '| events | in-flight | events/s | CPU (cores) | peak RSS (MB) | deadline failures | limit at end |',
+    '|---:|---:|---:|---:|---:|---:|---:|',
     ...[...r.scaling.events, ...r.scaling.in_flight].map(
       (p) =>
-        `| ${p.events} | ${p.in_flight} | ${p.poller_events_per_s} | ${p.poller_cpu_cores} | ${p.poller_peak_rss_mb} |`,
+        `| ${p.events} | ${p.in_flight} | ${p.poller_events_per_s} | ${p.poller_cpu_cores} | ${p.poller_peak_rss_mb} | ${n(p.deadline_failures)} | ${n(p.in_flight_limit_at_end)} |`,
     ),
     '',
     `![throughput and latency](${chartPath})`,

@@ -9,6 +9,8 @@ import type { LatencySummary } from './latency';
 import type { PhaseSummary } from './videoReadyBreakdown';
 import type { BacklogResult, PacedResult } from './scenarios/consumer';
 import type { CeilingResult } from './scenarios/ceiling';
+import type { SlowTemporalResult } from './scenarios/slowTemporal';
+import type { BarePacedResult } from './scenarios/barePaced';
 
 export interface ScalingPoint {
   events: number;
@@ -16,6 +18,21 @@ export interface ScalingPoint {
   poller_events_per_s: number;
   poller_peak_rss_mb: number;
   poller_cpu_cores: number;
+  /** Signals that hit VODFLOW_SIGNAL_TIMEOUT_MS (the poller's own counter); null if unread. */
+  deadline_failures?: number | null;
+  unavailable_failures?: number | null;
+  /** Messages handed back for a quick retry after a failed signal. */
+  released_for_retry?: number | null;
+  /** The adaptive in-flight limit when the run ended. */
+  in_flight_limit_at_end?: number | null;
+}
+
+/** One ceiling run and one poller run on fresh servers, back to back. */
+export interface ThroughputPair {
+  ceiling_events_per_s: number;
+  poller_events_per_s: number;
+  poller_over_ceiling: number | null;
+  load_average_1m: number;
 }
 
 export interface WorkerLatency extends LatencySummary {
@@ -58,6 +75,11 @@ export interface BenchResults {
     ceiling_events_per_s: number | null;
     naive_events_per_s: number | null;
     poller_events_per_s: number | null;
+    /** Median of the pairs' ratios; the spread is in `pairs`. */
+    poller_over_ceiling_median?: number | null;
+    poller_over_ceiling_min?: number | null;
+    poller_over_ceiling_max?: number | null;
+    pairs?: ThroughputPair[];
   };
   latency: {
     /** Poller, enqueue → delete, paced at half the ceiling rate. */
@@ -67,6 +89,11 @@ export interface BenchResults {
     rate_events_per_s: number | null;
     /** p99 including the warm-up seconds of a freshly started poller. */
     with_warmup_p99_ms: number | null;
+    /** The bare client's own signalWithStart p99, paced at the same rate on a fresh server. */
+    bare_paced_p99_ms?: number | null;
+    bare_paced_p50_ms?: number | null;
+    /** p99 / bare_paced_p99_ms. */
+    poller_over_bare_p99?: number | null;
   };
   memory: {
     poller_peak_rss_mb: number | null;
@@ -79,9 +106,23 @@ export interface BenchResults {
       cpu_cores: number;
     } | null;
   };
-  cpu: { poller_cpu_cores: number | null; naive_cpu_cores: number | null };
+  cpu: {
+    poller_cpu_cores: number | null;
+    naive_cpu_cores: number | null;
+    /** Cores the poller used per 1,000 events/s in the backlog run. */
+    poller_cores_per_1k?: number | null;
+  };
   ratios: { poller_over_ceiling: number | null; poller_over_naive: number | null };
-  worker: WorkerLatency | null;
+  /** The burst run's figures (every event as fast as 8 lanes send), plus the paced run's p99 beside them. */
+  worker:
+    | (WorkerLatency & {
+        burst_p99_ms?: number | null;
+        paced_p99_ms?: number | null;
+        paced?: WorkerLatency | null;
+      })
+    | null;
+  /** Temporal slowed mid-run (bench/scenarios/slowTemporal.ts). */
+  slow_temporal?: SlowTemporalResult | null;
   scaling: { events: ScalingPoint[]; in_flight: ScalingPoint[] };
   /** Naive and poller again, with this delay added to every consumer-side MNS operation. */
   mns_rtt: {
@@ -101,6 +142,7 @@ export interface BenchResults {
     poller?: BacklogResult;
     poller_paced?: PacedResult;
     naive_paced?: PacedResult;
+    bare_paced?: BarePacedResult;
   };
 }
 
@@ -134,6 +176,30 @@ export function evaluateTargets(r: BenchResults): BenchResults['targets'] {
     poller_over_naive: check('>= 10', r.ratios.poller_over_naive, (v) => v >= 10),
     p99_ms_at_half_ceiling: check('< 250 ms', r.latency.p99_ms, (v) => v < 250),
     poller_peak_rss_mb: check('< 150 MB', r.memory.poller_peak_rss_mb, (v) => v < 150),
+    // Issue 16's goals.
+    poller_over_ceiling_median: check(
+      '>= 0.95',
+      r.throughput.poller_over_ceiling_median ?? null,
+      (v) => v >= 0.95,
+    ),
+    paced_p99_over_bare_paced_p99: check('<= 1.5', r.latency.poller_over_bare_p99 ?? null, (v) => v <= 1.5),
+    worker_paced_p99_ms: check('< 500 ms', r.worker?.paced_p99_ms ?? null, (v) => v < 500),
+    poller_cores_per_1k: check('<= 0.25', r.cpu.poller_cores_per_1k ?? null, (v) => v <= 0.25),
+    poller_peak_rss_under_120_mb: check('< 120 MB', r.memory.poller_peak_rss_mb, (v) => v < 120),
+    scaling_largest_over_smallest: check(
+      '>= 0.9',
+      r.scaling.events.length > 1
+        ? ratio(r.scaling.events.at(-1)!.poller_events_per_s, r.scaling.events[0]!.poller_events_per_s)
+        : null,
+      (v) => v >= 0.9,
+    ),
+    in_flight_deadline_failures: check(
+      '0 at every in-flight point',
+      r.scaling.in_flight.length > 0
+        ? r.scaling.in_flight.reduce((sum, p) => sum + (p.deadline_failures ?? 0), 0)
+        : null,
+      (v) => v === 0,
+    ),
   };
 }
 

@@ -29,6 +29,9 @@ import {
 import { runCeiling } from './scenarios/ceiling';
 import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from './scenarios/consumer';
 import { runWorkerLatency } from './scenarios/worker';
+import { runBarePaced } from './scenarios/barePaced';
+import { runSlowTemporal } from './scenarios/slowTemporal';
+import { scrapePollerCounters, type PollerCounters } from './pollerMetrics';
 import { generateWorkload, type Workload } from './workload';
 
 function log(message: string): void {
@@ -49,7 +52,13 @@ function withStack<T>(run: (stack: Stack, mns: MnsStack) => Promise<T>): Promise
  * The poller as a user runs it (bin/vodflow, with its heap cap), with the stack's settings
  * and nothing of the caller's vodflow or Temporal settings.
  */
-async function pollerCommand(stack: Stack, inFlight: number, nodeOptions?: string): Promise<ConsumerCommand> {
+async function pollerCommand(
+  stack: Stack,
+  inFlight: number,
+  nodeOptions?: string,
+  extra: Record<string, string> = {},
+): Promise<ConsumerCommand & { metricsPort: number }> {
+  const metricsPort = await freePort();
   return {
     command: binVodflow,
     args: ['poller'],
@@ -57,12 +66,14 @@ async function pollerCommand(stack: Stack, inFlight: number, nodeOptions?: strin
       ...childEnvironment(
         stack.settings({
           VODFLOW_MAX_IN_FLIGHT: String(inFlight),
-          VODFLOW_HTTP_PORT: String(await freePort()),
+          VODFLOW_HTTP_PORT: String(metricsPort),
           ...pollerTuningEnv(),
+          ...extra,
         }),
       ),
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
     },
+    metricsPort,
   };
 }
 
@@ -100,26 +111,42 @@ async function pollerBacklog(
   events: Workload['events'],
   inFlight: number,
   nodeOptions?: string,
-): Promise<BacklogResult> {
-  return withStack(async (stack, mns) =>
-    runBacklog(
-      mns,
-      events,
-      await pollerCommand(stack, inFlight, nodeOptions),
-      'vodflow poller',
-      drainTimeoutMs(events.length),
-    ),
-  );
+): Promise<BacklogResult & { counters: PollerCounters | null }> {
+  return withStack(async (stack, mns) => {
+    const command = await pollerCommand(stack, inFlight, nodeOptions);
+    let counters: PollerCounters | null = null;
+    const result = await runBacklog(mns, events, command, 'vodflow poller', drainTimeoutMs(events.length), {
+      beforeStop: async () => {
+        counters = await scrapePollerCounters(command.metricsPort);
+      },
+    });
+    return { ...result, counters };
+  });
 }
 
-function scalingPoint(events: number, inFlight: number, r: BacklogResult): ScalingPoint {
+function scalingPoint(
+  events: number,
+  inFlight: number,
+  r: BacklogResult & { counters: PollerCounters | null },
+): ScalingPoint {
   return {
     events,
     in_flight: inFlight,
     poller_events_per_s: r.events_per_s,
     poller_peak_rss_mb: r.peak_rss_mb,
     poller_cpu_cores: r.cpu_cores,
+    deadline_failures: r.counters?.deadline_failures ?? null,
+    unavailable_failures: r.counters?.unavailable_failures ?? null,
+    released_for_retry: r.counters?.released_for_retry ?? null,
+    in_flight_limit_at_end: r.counters?.in_flight_limit ?? null,
   };
+}
+
+function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 export async function runBench(config: BenchConfig): Promise<BenchResults> {
@@ -211,7 +238,14 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.throughput.poller_events_per_s = poller.events_per_s;
     results.memory.poller_peak_rss_mb = poller.peak_rss_mb;
     results.cpu.poller_cpu_cores = poller.cpu_cores;
-    log(`poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB`);
+    results.cpu.poller_cores_per_1k =
+      poller.events_per_s > 0
+        ? Math.round((poller.cpu_cores / (poller.events_per_s / 1000)) * 1000) / 1000
+        : null;
+    log(
+      `poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB, ` +
+        `${results.cpu.poller_cores_per_1k} cores per 1,000 events/s`,
+    );
     noteLoad('poller');
   }
 
@@ -262,6 +296,24 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.latency.p99_ms = paced.latency.p99_ms;
     results.latency.rate_events_per_s = paced.rate_events_per_s;
     results.latency.with_warmup_p99_ms = paced.latency_with_warmup.p99_ms;
+    // The bare client at the same pace, on a fresh server: the floor the poller is compared with.
+    const bare = await withBenchStack(benchStack, ({ temporal }) =>
+      runBarePaced({
+        temporal: temporal.clientEnv,
+        taskQueue: benchStack.taskQueue,
+        deliveries: latencyWorkload.events.map(toDelivery),
+        ratePerS: rate,
+        warmupCalls: warmup,
+      }),
+    );
+    results.scenarios.bare_paced = bare;
+    results.latency.bare_paced_p50_ms = bare.call_latency.p50_ms;
+    results.latency.bare_paced_p99_ms = bare.call_latency.p99_ms;
+    results.latency.poller_over_bare_p99 = ratio(paced.latency.p99_ms, bare.call_latency.p99_ms);
+    log(
+      `latency: bare client paced at the same rate: p50 ${bare.call_latency.p50_ms} ms, p99 ${bare.call_latency.p99_ms} ms ` +
+        `(${bare.failures} failures); poller p99 / bare p99 = ${results.latency.poller_over_bare_p99}`,
+    );
     log(
       `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms); ` +
         `queued p99 ${paced.queued.p99_ms} ms, in the poller p99 ${paced.in_consumer.p99_ms} ms`,
@@ -270,10 +322,108 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   }
 
   if (want('worker')) {
-    log(`worker: ${config.workerVideos} videos through the real worker`);
-    results.worker = await runWorkerLatency({ videos: config.workerVideos, seed: config.seed + 2, log });
-    if (results.worker) log(`worker: p50 ${results.worker.p50_ms} ms, p99 ${results.worker.p99_ms} ms`);
+    log(`worker: ${config.workerVideos} videos through the real worker, as a burst`);
+    const burst = await runWorkerLatency({ videos: config.workerVideos, seed: config.seed + 2, log });
+    if (burst) log(`worker burst: p50 ${burst.p50_ms} ms, p99 ${burst.p99_ms} ms`);
+    const rate = config.workerVideosPerSecond;
+    const warmupVideos = rate * 2;
+    log(`worker: ${warmupVideos} warm-up + ${config.workerVideos} videos paced at ${rate} videos/s`);
+    const paced = await runWorkerLatency({
+      videos: config.workerVideos + warmupVideos,
+      seed: config.seed + 3,
+      videosPerSecond: rate,
+      warmupVideos,
+      log,
+    });
+    if (paced) log(`worker paced: p50 ${paced.p50_ms} ms, p99 ${paced.p99_ms} ms`);
+    results.worker = burst
+      ? { ...burst, burst_p99_ms: burst.p99_ms, paced_p99_ms: paced?.p99_ms ?? null, paced }
+      : null;
     noteLoad('worker');
+  }
+
+  if (want('pairs')) {
+    // Single runs decide nothing on a shared machine: alternate ceiling and poller on fresh
+    // servers and take the median of the ratios, with every pair kept for the spread.
+    const pairWorkload = generateWorkload({
+      events: config.pairEvents,
+      videos: Math.max(1, Math.floor(config.pairEvents / 4)),
+      seed: config.seed + 4,
+    });
+    const deliveries = pairWorkload.events.map(toDelivery);
+    const pairs: NonNullable<BenchResults['throughput']['pairs']> = [];
+    for (let i = 1; i <= config.pairs; i += 1) {
+      const ceiling = await withBenchStack(benchStack, ({ temporal }) =>
+        runCeiling({
+          temporal: temporal.clientEnv,
+          taskQueue: benchStack.taskQueue,
+          concurrency: config.inFlight,
+          deliveries,
+        }),
+      );
+      const poller = await pollerBacklog(pairWorkload.events, config.inFlight);
+      pairs.push({
+        ceiling_events_per_s: ceiling.events_per_s,
+        poller_events_per_s: poller.events_per_s,
+        poller_over_ceiling: ratio(poller.events_per_s, ceiling.events_per_s),
+        load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
+      });
+      log(
+        `pair ${i}/${config.pairs}: ceiling ${ceiling.events_per_s}, poller ${poller.events_per_s} events/s ` +
+          `(${pairs.at(-1)!.poller_over_ceiling})`,
+      );
+    }
+    const ratios = pairs.map((p) => p.poller_over_ceiling).filter((r): r is number => r !== null);
+    results.throughput.pairs = pairs;
+    results.throughput.poller_over_ceiling_median = median(ratios);
+    results.throughput.poller_over_ceiling_min = ratios.length > 0 ? Math.min(...ratios) : null;
+    results.throughput.poller_over_ceiling_max = ratios.length > 0 ? Math.max(...ratios) : null;
+    noteLoad('pairs');
+  }
+
+  if (want('slow')) {
+    const rate = Number(process.env.BENCH_SLOW_RATE ?? 100);
+    const seconds = config.slowBeforeS + config.slowForS + config.slowAfterS;
+    const slowWorkload = generateWorkload({
+      events: Math.round(rate * seconds),
+      videos: Math.max(1, Math.floor((rate * seconds) / 4)),
+      seed: config.seed + 5,
+    });
+    log(
+      `slow Temporal: ${rate} events/s for ${seconds} s, the link to Temporal at a third of the pace ` +
+        `from ${config.slowBeforeS} s for ${config.slowForS} s, in-flight max ${config.slowInFlight}`,
+    );
+    results.slow_temporal = await withStack(async (stack, mns) => {
+      let metricsPort = 0;
+      return runSlowTemporal({
+        mns,
+        temporalAddress: stack.temporal?.address ?? '',
+        events: slowWorkload.events,
+        ratePerS: rate,
+        slowAfterS: config.slowBeforeS,
+        slowForS: config.slowForS,
+        capacityShare: 1 / 3,
+        inFlight: config.slowInFlight,
+        get metricsPort() {
+          return metricsPort;
+        },
+        command: async (address) => {
+          const command = await pollerCommand(stack, config.slowInFlight, undefined, {
+            TEMPORAL_ADDRESS: address,
+          });
+          metricsPort = command.metricsPort;
+          return command;
+        },
+        timeoutMs: drainTimeoutMs(slowWorkload.events.length) + seconds * 1000,
+      });
+    });
+    const slow = results.slow_temporal;
+    log(
+      `slow Temporal: delivered ${slow.delivered}/${slow.events}; p99 before ${slow.before.p99_ms} ms, ` +
+        `during ${slow.during.p99_ms} ms, after ${slow.after.p99_ms} ms; caught up ${slow.caught_up_after_window_s} s ` +
+        `after the window; ${slow.deadline_failures ?? '?'} deadline failures, ${slow.released_for_retry ?? '?'} released`,
+    );
+    noteLoad('slow');
   }
 
   if (want('rtt')) {
@@ -348,7 +498,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       log(`scaling: in-flight ${inFlight}, ${w.events.length} events`);
       const r = await pollerBacklog(w.events, inFlight);
       results.scaling.in_flight.push(scalingPoint(w.events.length, inFlight, r));
-      log(`scaling: in-flight ${inFlight} -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      log(
+        `scaling: in-flight ${inFlight} -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB, ` +
+          `${r.counters?.deadline_failures ?? '?'} deadline failures, limit at end ${r.counters?.in_flight_limit ?? '?'}`,
+      );
       noteLoad(`scaling_in_flight_${inFlight}`);
     }
   }

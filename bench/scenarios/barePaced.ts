@@ -3,7 +3,7 @@
  * a fixed rate instead of as fast as possible. Its call latency at the rate the poller's
  * latency run uses is the floor the poller's enqueue → delete is compared with.
  */
-import { Client, Connection } from '@temporalio/client';
+import { clientWith } from '../../harness/stack/temporalClient';
 import {
   videoPipelineWorkflowType,
   videoWorkflowId,
@@ -14,8 +14,8 @@ import {
 import { summarizeLatency, type LatencySummary } from '../latency';
 
 export interface BarePacedOptions {
-  address: string;
-  namespace: string;
+  /** TEMPORAL_* settings of the server (address, namespace, TLS on the cluster). */
+  temporal: Record<string, string>;
   taskQueue: string;
   deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
   ratePerS: number;
@@ -33,8 +33,7 @@ export interface BarePacedResult {
 }
 
 export async function runBarePaced(options: BarePacedOptions): Promise<BarePacedResult> {
-  const connection = await Connection.connect({ address: options.address, connectTimeout: 10_000 });
-  const client = new Client({ connection, namespace: options.namespace });
+  const { connection, client } = await clientWith(options.temporal);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const latencies: number[] = [];
   let failures = 0;
