@@ -8,7 +8,8 @@ import type { QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';
 import { checkHttpCallback, type HttpCallbackExpectation } from './httpCallback';
-import { callbackEndpoint, getMessageCallback, missingEventTypes, type RegionSetupTarget } from './setup';
+import type { RegionSetupTarget } from './setup';
+import { callbackEndpoint, getMessageCallback, missingEventTypes } from './vodCallback';
 
 export type Severity = 'ok' | 'warn' | 'error';
 export interface Finding {
