@@ -53,7 +53,7 @@ export function registerDoctorCommand(program: Command): void {
               config.temporal.taskQueue,
             )),
           );
-          findings.push(...(await checkPipelineOutcomes(temporal.client)));
+          findings.push(...(await checkPipelineOutcomes(temporal.client, config.temporal.taskQueue)));
           findings.push(...(await checkBackfillSchedule(temporal.client, backfillScheduleOf(config))));
         } finally {
           await temporal.close();
