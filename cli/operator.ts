@@ -7,10 +7,12 @@ import type { Command } from 'commander';
 import { mediaIdSchema } from '../src/events/mediaId';
 import type { VodflowConfig } from '../src/config';
 import { connectTemporal, type TemporalClientBundle } from '../src/process/temporalConnection';
+import { fanOut } from '../src/operations/fanOut';
 import { parseRate, TokenBucket } from '../src/operations/rateLimiter';
 import { listVideoRows, type OperatorContext } from '../src/operations/videoPipelines';
 import { QueryFilterError, scopedQuery } from '../src/operations/visibilityQuery';
 import { configOrExit } from './commands/lifecycle';
+import { progressReporter } from './progress';
 
 /** Exit codes of every operator command. */
 export const exitCodes = {
@@ -187,5 +189,53 @@ export async function selectVideos(
     console.error(`vodflow ${command}: --query: ${errorText(err)}`);
     await session.close();
     process.exit(exitCodeFor(err));
+  }
+}
+
+/** A video a command could not handle: the error, and whether Temporal itself was unusable. */
+export interface VideoFailure {
+  videoId: string;
+  action: 'error';
+  error: string;
+  unavailable: boolean;
+}
+
+/**
+ * Runs `work` for each selected video, `--concurrency` at a time, with a progress bar on
+ * stderr; an error thrown for one video becomes that video's failure, never the command's.
+ */
+export async function forEachVideo<R>(
+  command: string,
+  flags: FanOutFlags & { dryRun?: boolean },
+  videos: readonly SelectedVideo[],
+  work: (video: SelectedVideo) => Promise<R>,
+): Promise<(R | VideoFailure)[]> {
+  const progress = progressReporter(flags.dryRun ? `${command} (dry run)` : command);
+  const results = await fanOut(videos, work, {
+    concurrency: positiveInt(command, '--concurrency', flags.concurrency, 64),
+    onProgress: (done, total) => progress.update(done, total),
+  });
+  progress.finish();
+  return results.map((r) =>
+    r.ok
+      ? r.value
+      : {
+          videoId: r.item.videoId,
+          action: 'error' as const,
+          error: errorText(r.error),
+          unavailable: isUnavailable(r.error),
+        },
+  );
+}
+
+/** Exit 3 when Temporal was unusable for a video, else 1 when a video ended in one of `partial`. */
+export function setOutcomeExitCode(
+  outcomes: readonly { action: string; unavailable?: boolean }[],
+  partial: readonly string[],
+): void {
+  if (outcomes.some((o) => o.action === 'error' && o.unavailable === true)) {
+    process.exitCode = exitCodes.unavailable;
+  } else if (outcomes.some((o) => o.action === 'error' || partial.includes(o.action))) {
+    process.exitCode = exitCodes.partial;
   }
 }

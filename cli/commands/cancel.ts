@@ -1,17 +1,16 @@
 import type { Command } from 'commander';
-import { fanOut } from '../../src/operations/fanOut';
 import { cancelVideo, type CancelOutcome } from '../../src/operations/videoPipelines';
-import { formatTable, progressReporter } from '../progress';
+import { formatTable } from '../progress';
 import {
-  errorText,
-  exitCodes,
-  isUnavailable,
+  forEachVideo,
   openOperatorSession,
   positiveInt,
   printJson,
   selectVideos,
+  setOutcomeExitCode,
   withFanOutOptions,
   type FanOutFlags,
+  type VideoFailure,
 } from '../operator';
 
 interface CancelFlags extends FanOutFlags {
@@ -45,25 +44,8 @@ export function registerCancelCommand(program: Command): void {
     const session = await openOperatorSession('cancel', flags);
     try {
       const selected = await selectVideos('cancel', session, videos, flags.query, flags.limit);
-      const progress = progressReporter(flags.dryRun ? 'cancel (dry run)' : 'cancel');
-      const results = await fanOut(
-        selected,
-        (v) => cancelVideo(session.ctx, v.videoId, { dryRun: flags.dryRun === true, waitMs }),
-        {
-          concurrency: positiveInt('cancel', '--concurrency', flags.concurrency, 64),
-          onProgress: (done, total) => progress.update(done, total),
-        },
-      );
-      progress.finish();
-      const outcomes = results.map((r) =>
-        r.ok
-          ? r.value
-          : {
-              videoId: r.item.videoId,
-              action: 'error' as const,
-              error: errorText(r.error),
-              unavailable: isUnavailable(r.error),
-            },
+      const outcomes = await forEachVideo('cancel', flags, selected, (v) =>
+        cancelVideo(session.ctx, v.videoId, { dryRun: flags.dryRun === true, waitMs }),
       );
       if (flags.json) {
         printJson({ dryRun: flags.dryRun === true, videos: outcomes });
@@ -79,18 +61,14 @@ export function registerCancelCommand(program: Command): void {
             : `\nstopped ${stopped} of ${outcomes.length} video(s)`,
         );
       }
-      if (outcomes.some((o) => o.action === 'error' && o.unavailable))
-        process.exitCode = exitCodes.unavailable;
-      else if (outcomes.some((o) => o.action === 'error' || o.action === 'not-found')) {
-        process.exitCode = exitCodes.partial;
-      }
+      setOutcomeExitCode(outcomes, ['not-found']);
     } finally {
       await session.close();
     }
   });
 }
 
-function row(o: CancelOutcome | { videoId: string; action: 'error'; error: string }): string[] {
+function row(o: CancelOutcome | VideoFailure): string[] {
   switch (o.action) {
     case 'cancelled':
       return [o.videoId, 'cancelled', o.status, o.runId, o.reason ?? ''];

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describeError } from '../../src/operations/accountPorts';
+import { backfillScheduleOf } from '../../src/operations/backfillSchedule';
 import {
   checkBackfillSchedule,
   checkBacklog,
@@ -11,7 +12,7 @@ import {
   type Finding,
 } from '../../src/operations/doctor';
 import { callbackUrlFor } from '../../src/ingress/routes';
-import { defaultAppId } from '../../src/operations/requirements';
+
 import { connectTemporal } from '../../src/process/temporalConnection';
 import { accountClients, setupTarget } from './accountClients';
 import { configOrExit } from './lifecycle';
@@ -52,17 +53,8 @@ export function registerDoctorCommand(program: Command): void {
               config.temporal.taskQueue,
             )),
           );
-          findings.push(...(await checkPipelineOutcomes(temporal.client)));
-          findings.push(
-            ...(await checkBackfillSchedule(temporal.client, {
-              taskQueue: config.temporal.taskQueue,
-              regions: [...new Set(config.queues.map((q) => q.region))],
-              intervalMs: config.backfill.intervalMs,
-              windowMs: config.backfill.windowMs,
-              delayMs: config.backfill.delayMs,
-              appId: defaultAppId,
-            })),
-          );
+          findings.push(...(await checkPipelineOutcomes(temporal.client, config.temporal.taskQueue)));
+          findings.push(...(await checkBackfillSchedule(temporal.client, backfillScheduleOf(config))));
         } finally {
           await temporal.close();
         }

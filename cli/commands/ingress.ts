@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { startHealthServer } from '../../src/observability/healthServer';
+import { createIngressMetrics } from '../../src/ingress';
 import { createLogger } from '../../src/observability/logger';
 import { startIngressProcess } from '../../src/process/ingressProcess';
+import { startProcessHealth } from '../../src/process/processHealth';
 import { configOrExit, stopOnSignals, warnInsecureEndpoints } from './lifecycle';
 
 export interface IngressFlags {
@@ -30,14 +31,16 @@ export function registerIngressCommand(program: Command): void {
       const config = configOrExit('ingress', opts.config, ingressSettings(opts));
       const logger = createLogger('ingress', config.logLevel);
       warnInsecureEndpoints(config, logger);
-      const running = await startIngressProcess(config, logger);
-      const health = await startHealthServer({
-        host: config.http.host,
-        port: config.http.port,
-        registries: [running.ingress.metrics.registry],
-        readiness: () => running.ingress.readiness(),
+      const metrics = createIngressMetrics();
+      // Alive from the start; ready once Temporal answers and the ingress listens.
+      const health = await startProcessHealth({
+        http: config.http,
+        registries: [metrics.registry],
+        starting: `connecting to Temporal at ${config.temporal.address}`,
       });
       logger.info({ port: health.port }, 'metrics and health on /metrics, /healthz, /readyz');
+      const running = await startIngressProcess(config, logger, { metrics });
+      health.serve(() => running.ingress.readiness());
       stopOnSignals(logger, async () => {
         await running.stop();
         await health.close();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { fanOut } from '../../src/operations/fanOut';
 import {
   rerunVideo,
   waitUntilSettled,
@@ -8,18 +7,18 @@ import {
 } from '../../src/operations/videoPipelines';
 import type { VideoReport } from '../../src/operations/videoReport';
 import type { RerunRequest } from '../../src/shared/definitions';
-import { formatTable, progressReporter } from '../progress';
+import { formatTable } from '../progress';
 import {
-  errorText,
-  exitCodes,
-  isUnavailable,
+  forEachVideo,
   openOperatorSession,
   positiveInt,
   printJson,
   selectVideos,
+  setOutcomeExitCode,
   usageError,
   withFanOutOptions,
   type FanOutFlags,
+  type VideoFailure,
 } from '../operator';
 
 interface RerunFlags extends FanOutFlags {
@@ -80,30 +79,12 @@ export function registerRerunCommand(program: Command): void {
     try {
       const selected = await selectVideos('rerun', session, videos, flags.query, flags.limit);
       const workers = new WorkerPresence(session.ctx);
-      const progress = progressReporter(flags.dryRun ? 'rerun (dry run)' : 'rerun');
-      const results = await fanOut(
-        selected,
-        (v) =>
-          rerunVideo(session.ctx, v.videoId, request, {
-            dryRun: flags.dryRun === true,
-            workers,
-            ...(v.runId ? { selectedRunId: v.runId } : {}),
-          }),
-        {
-          concurrency: positiveInt('rerun', '--concurrency', flags.concurrency, 64),
-          onProgress: (done, total) => progress.update(done, total),
-        },
-      );
-      progress.finish();
-      const outcomes = results.map((r) =>
-        r.ok
-          ? r.value
-          : {
-              videoId: r.item.videoId,
-              action: 'error' as const,
-              error: errorText(r.error),
-              unavailable: isUnavailable(r.error),
-            },
+      const outcomes = await forEachVideo('rerun', flags, selected, (v) =>
+        rerunVideo(session.ctx, v.videoId, request, {
+          dryRun: flags.dryRun === true,
+          workers,
+          ...(v.runId ? { selectedRunId: v.runId } : {}),
+        }),
       );
       const acted = outcomes
         .filter((o) => o.action === 'updated' || o.action === 'restarted')
@@ -151,17 +132,14 @@ export function registerRerunCommand(program: Command): void {
             : `\nrerun ${acted.length} of ${outcomes.length} video(s)`,
         );
       }
-      if (outcomes.some((o) => o.action === 'error' && o.unavailable))
-        process.exitCode = exitCodes.unavailable;
-      else if (outcomes.some((o) => ['error', 'refused', 'not-found'].includes(o.action)))
-        process.exitCode = exitCodes.partial;
+      setOutcomeExitCode(outcomes, ['refused', 'not-found']);
     } finally {
       await session.close();
     }
   });
 }
 
-function row(o: RerunOutcome | { videoId: string; action: 'error'; error: string }): string[] {
+function row(o: RerunOutcome | VideoFailure): string[] {
   switch (o.action) {
     case 'updated':
       return [

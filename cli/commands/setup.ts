@@ -2,8 +2,12 @@ import type { Command } from 'commander';
 import type { VodflowConfig } from '../../src/config';
 import { callbackUrlFor } from '../../src/ingress/routes';
 import { describeError } from '../../src/operations/accountPorts';
-import { ensureBackfillSchedule, removeBackfillSchedule } from '../../src/operations/backfillSchedule';
-import { defaultAppId } from '../../src/operations/requirements';
+import {
+  backfillScheduleOf,
+  ensureBackfillSchedule,
+  removeBackfillSchedule,
+} from '../../src/operations/backfillSchedule';
+
 import { setupRegion, type SetupAction } from '../../src/operations/setup';
 import { connectTemporal } from '../../src/process/temporalConnection';
 import { formatTable } from '../progress';
@@ -64,14 +68,7 @@ export function registerSetupCommand(program: Command): void {
         try {
           actions.push(
             opts.backfillSchedule
-              ? await ensureBackfillSchedule(temporal.client, {
-                  taskQueue: config.temporal.taskQueue,
-                  regions: [...new Set(config.queues.map((q) => q.region))],
-                  intervalMs: config.backfill.intervalMs,
-                  windowMs: config.backfill.windowMs,
-                  delayMs: config.backfill.delayMs,
-                  appId: defaultAppId,
-                })
+              ? await ensureBackfillSchedule(temporal.client, backfillScheduleOf(config))
               : await removeBackfillSchedule(temporal.client, config.temporal.taskQueue),
           );
         } finally {

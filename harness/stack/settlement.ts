@@ -1,13 +1,15 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { videoWorkflowId, pipelineStateQuery } from '../../src/shared/definitions';
-
-export type FinalStatus = 'completed' | 'failed' | 'stalled' | 'deleted';
-const finalStatuses: readonly FinalStatus[] = ['completed', 'failed', 'stalled', 'deleted'];
+import {
+  finishedPipelineStatuses,
+  pipelineStateQuery,
+  videoWorkflowId,
+  type FinishedPipelineStatus,
+} from '../../src/shared/definitions';
 
 export interface SettledVideo {
   mediaId: string;
-  status: FinalStatus;
+  status: FinishedPipelineStatus;
   reason?: string;
   /** Workflow time when the video reached its status (ready, for completed ones). */
   settledAtMs: number;
@@ -26,7 +28,7 @@ export async function waitForSettlement(
   const wanted = new Map(mediaIds.map((id) => [videoWorkflowId(id), id]));
   const settled = new Map<string, SettledVideo>();
   const deadline = Date.now() + options.timeoutMs;
-  const statusList = finalStatuses.map((s) => `"${s}"`).join(', ');
+  const statusList = finishedPipelineStatuses.map((s) => `"${s}"`).join(', ');
   while (settled.size < wanted.size && Date.now() < deadline) {
     const candidates: string[] = [];
     for await (const execution of client.workflow.list({
@@ -40,10 +42,10 @@ export async function waitForSettlement(
         .getHandle(videoWorkflowId(mediaId))
         .query(pipelineStateQuery)
         .catch(() => undefined);
-      if (view && (finalStatuses as readonly string[]).includes(view.status)) {
+      if (view && (finishedPipelineStatuses as readonly string[]).includes(view.status)) {
         settled.set(mediaId, {
           mediaId,
-          status: view.status as FinalStatus,
+          status: view.status as FinishedPipelineStatus,
           ...(view.reason ? { reason: view.reason } : {}),
           settledAtMs: view.settledAtMs ?? Date.now(),
         });

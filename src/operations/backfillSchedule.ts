@@ -5,6 +5,8 @@ import {
   backfillSweepWorkflowType,
   type BackfillSweepInput,
 } from '../shared/backfill';
+import type { VodflowConfig } from '../config';
+import { defaultAppId } from './requirements';
 import type { SetupAction } from './setup';
 
 /**
@@ -19,6 +21,18 @@ export interface BackfillScheduleSpec {
   windowMs: number;
   delayMs: number;
   appId: string;
+}
+
+/** The schedule a configuration asks for: its task queue, every region of its queues, its backfill settings. */
+export function backfillScheduleOf(config: VodflowConfig): BackfillScheduleSpec {
+  return {
+    taskQueue: config.temporal.taskQueue,
+    regions: [...new Set(config.queues.map((q) => q.region))],
+    intervalMs: config.backfill.intervalMs,
+    windowMs: config.backfill.windowMs,
+    delayMs: config.backfill.delayMs,
+    appId: defaultAppId,
+  };
 }
 
 function sweepInput(spec: BackfillScheduleSpec): BackfillSweepInput {

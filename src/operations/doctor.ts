@@ -8,7 +8,9 @@ import type { QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { defaultAppId, minimumRetentionSeconds, requiredMaximumMessageSize } from './requirements';
 import { checkHttpCallback, type HttpCallbackExpectation } from './httpCallback';
-import { callbackEndpoint, getMessageCallback, missingEventTypes, type RegionSetupTarget } from './setup';
+import type { RegionSetupTarget } from './setup';
+import { callbackEndpoint, getMessageCallback, missingEventTypes } from './vodCallback';
+import { quoteValue } from './visibilityQuery';
 
 export type Severity = 'ok' | 'warn' | 'error';
 export interface Finding {
@@ -283,9 +285,14 @@ export async function checkBacklog(
  * Stalled and failed videos of the last 24 hours, by visibility count queries. A stalled run
  * closes at once; a failed one lingers open for late events first, so open ones count too.
  */
-export async function checkPipelineOutcomes(client: Client, now = Date.now()): Promise<Finding[]> {
+export async function checkPipelineOutcomes(
+  client: Client,
+  taskQueue: string,
+  now = Date.now(),
+): Promise<Finding[]> {
   const since = new Date(now - 86_400_000).toISOString();
-  const type = `WorkflowType = '${videoPipelineWorkflowType}'`;
+  // This deployment's videos: a namespace may hold other deployments' task queues.
+  const type = `WorkflowType = ${quoteValue(videoPipelineWorkflowType)} AND TaskQueue = ${quoteValue(taskQueue)}`;
   const queries = {
     stalled: `${type} AND VodStatus = 'stalled' AND CloseTime > '${since}'`,
     failed: `${type} AND VodStatus = 'failed' AND (ExecutionStatus = 'Running' OR CloseTime > '${since}')`,

@@ -8,14 +8,9 @@ import { probeAnswer, probeBody } from '../ingress/probe';
 import { signedHeaders } from '../ingress/signature';
 import type { VodRpc } from './accountPorts';
 import type { Finding } from './doctor';
-import { defaultAppId, requiredEventTypes } from './requirements';
-import {
-  getMessageCallback,
-  missingEventTypes,
-  type MessageCallback,
-  type RegionSetupTarget,
-  type SetupAction,
-} from './setup';
+import { defaultAppId } from './requirements';
+import type { RegionSetupTarget, SetupAction } from './setup';
+import { eventTypesToSet, getMessageCallback, missingEventTypes, type MessageCallback } from './vodCallback';
 
 export interface HttpCallbackTarget {
   /** The region's callback URL (VODFLOW_CALLBACK_URL, or it with /<region>). */
@@ -44,15 +39,7 @@ export async function ensureHttpCallback(
   const detail = `HTTP ${http.url}, authentication on`;
   if (matches) return { subject, outcome: 'unchanged', detail };
   // Keep event types the user enabled for other consumers of this callback; add what vodflow needs.
-  const keep =
-    current?.CallbackType && current.EventTypeList
-      ? current.EventTypeList.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [];
-  const eventTypeList = keep.includes('ALL')
-    ? 'ALL'
-    : [...new Set([...keep, ...requiredEventTypes])].join(',');
+  const eventTypeList = eventTypesToSet(current?.CallbackType ? current.EventTypeList : undefined);
   await vod.request(
     'SetMessageCallback',
     {

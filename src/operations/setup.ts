@@ -1,7 +1,8 @@
 import type { MnsManagementRpc, QueueAdmin, VodRpc } from './accountPorts';
 import { describeError, serviceErrorCode } from './accountPorts';
 import { ensureHttpCallback, type HttpCallbackTarget } from './httpCallback';
-import { defaultAppId, nativeDeadLetterQueue, queueAttributes, requiredEventTypes } from './requirements';
+import { defaultAppId, nativeDeadLetterQueue, queueAttributes } from './requirements';
+import { callbackEndpoint, eventTypesToSet, getMessageCallback, missingEventTypes } from './vodCallback';
 
 export interface RegionSetupTarget {
   region: string;
@@ -131,43 +132,6 @@ export async function ensureQueue(mns: QueueAdmin, queueName: string): Promise<S
   };
 }
 
-/**
- * The callback endpoint VOD wants: the public account endpoint in its documented http:// form,
- * with a trailing slash. VOD writes to it over Alibaba Cloud's network with its own role,
- * whatever scheme vodflow reads the queue with (https in production).
- */
-export function callbackEndpoint(mnsEndpoint: string): string {
-  const endpoint = mnsEndpoint.endsWith('/') ? mnsEndpoint : `${mnsEndpoint}/`;
-  return /^https:\/\/\d+\.mns\.[a-z0-9-]+\.aliyuncs\.com\/$/i.test(endpoint)
-    ? `http://${endpoint.slice('https://'.length)}`
-    : endpoint;
-}
-
-export interface MessageCallback {
-  CallbackType?: string;
-  CallbackURL?: string;
-  AuthSwitch?: string;
-  AuthKey?: string;
-  MnsEndpoint?: string;
-  MnsQueueName?: string;
-  EventTypeList?: string;
-  AppId?: string;
-}
-
-export async function getMessageCallback(vod: VodRpc, appId: string): Promise<MessageCallback | undefined> {
-  const response = (await vod.request('GetMessageCallback', { AppId: appId }, { method: 'POST' })) as {
-    MessageCallback?: MessageCallback;
-  };
-  return response.MessageCallback;
-}
-
-/** The event types a callback list delivers; `ALL` delivers everything. */
-export function missingEventTypes(eventTypeList: string | undefined): string[] {
-  const listed = new Set((eventTypeList ?? '').split(',').map((s) => s.trim()));
-  if (listed.has('ALL')) return [];
-  return requiredEventTypes.filter((t) => !listed.has(t));
-}
-
 async function ensureCallback(target: RegionSetupTarget, vod: VodRpc): Promise<SetupAction> {
   const appId = target.appId ?? defaultAppId;
   const subject = `VOD callback ${target.region}/${appId}`;
@@ -182,15 +146,7 @@ async function ensureCallback(target: RegionSetupTarget, vod: VodRpc): Promise<S
     missing.length === 0;
   if (matches) return { subject, outcome: 'unchanged', detail: `MNS ${wanted} queue ${target.queueName}` };
 
-  const keep =
-    current?.CallbackType === 'MNS' && current.EventTypeList
-      ? current.EventTypeList.split(',')
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [];
-  const eventTypeList = keep.includes('ALL')
-    ? 'ALL'
-    : [...new Set([...keep, ...requiredEventTypes])].join(',');
+  const eventTypeList = eventTypesToSet(current?.CallbackType === 'MNS' ? current.EventTypeList : undefined);
   await vod.request(
     'SetMessageCallback',
     {

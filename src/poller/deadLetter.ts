@@ -49,12 +49,9 @@ export function deadLetterDocument(
   detail: string,
   now: Date = new Date(),
 ): string {
-  return fitted({
-    vodflowDeadLetter: 1,
-    reason,
-    detail: detail.slice(0, 1_000),
-    source: { region: spec.region, endpoint: spec.endpoint, queue: spec.queue },
-    attributes: {
+  return documentText(
+    { spec, reason, detail, now, body: message.body },
+    {
       messageId: message.messageId,
       bodyMd5: message.bodyMd5,
       enqueueTime: message.enqueueTime,
@@ -62,9 +59,7 @@ export function deadLetterDocument(
       dequeueCount: message.dequeueCount,
       priority: message.priority,
     },
-    deadLetteredAt: now.toISOString(),
-    body: message.body,
-  });
+  );
 }
 
 /** One HTTP callback as the ingress received it. */
@@ -88,13 +83,9 @@ export function callbackDeadLetterDocument(
   detail: string,
   now: Date = new Date(),
 ): string {
-  return fitted({
-    vodflowDeadLetter: 1,
-    reason,
-    detail: detail.slice(0, 1_000),
-    source: { region: spec.region, endpoint: spec.endpoint, queue: spec.queue },
-    receivedVia: 'http-callback',
-    attributes: {
+  return documentText(
+    { spec, reason, detail, now, body: callback.body, receivedVia: 'http-callback' },
+    {
       messageId: callback.callbackId,
       bodyMd5: createHash('md5').update(callback.body, 'utf8').digest('hex').toUpperCase(),
       enqueueTime: callback.receivedAt,
@@ -102,8 +93,30 @@ export function callbackDeadLetterDocument(
       dequeueCount: 1,
       priority: 8,
     },
-    deadLetteredAt: now.toISOString(),
-    body: callback.body,
+  );
+}
+
+function documentText(
+  what: {
+    spec: QueueSpec;
+    reason: DeadLetterReason;
+    detail: string;
+    now: Date;
+    body: string;
+    receivedVia?: 'http-callback';
+  },
+  attributes: DeadLetterDocument['attributes'],
+): string {
+  const { spec } = what;
+  return fitted({
+    vodflowDeadLetter: 1,
+    reason: what.reason,
+    detail: what.detail.slice(0, 1_000),
+    source: { region: spec.region, endpoint: spec.endpoint, queue: spec.queue },
+    ...(what.receivedVia ? { receivedVia: what.receivedVia } : {}),
+    attributes,
+    deadLetteredAt: what.now.toISOString(),
+    body: what.body,
   });
 }
 

@@ -75,6 +75,12 @@ export const pipelineStatuses: readonly PipelineStatus[] = [
   'cancelled',
 ];
 
+/** The statuses a pipeline ends with (its result's); the others say it is still going. */
+export type FinishedPipelineStatus = Exclude<PipelineStatus, 'waiting' | 'processing'>;
+export const finishedPipelineStatuses: readonly FinishedPipelineStatus[] = pipelineStatuses.filter(
+  (s): s is FinishedPipelineStatus => s !== 'waiting' && s !== 'processing',
+);
+
 /**
  * One downstream step's latest outcome. running: started, not settled yet · succeeded ·
  * failed (a non-optional failure fails the video; an optional one only its dependents) ·

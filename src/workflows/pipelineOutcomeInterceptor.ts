@@ -14,19 +14,12 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import type { Next } from '@temporalio/common';
-import { videoPipelineWorkflowType } from '../shared/definitions';
-import type { VideoPipelineResult } from '../shared/definitions';
-
-export type FinishedPipelineStatus = VideoPipelineResult['status'];
-
-export const finishedPipelineStatuses: readonly FinishedPipelineStatus[] = [
-  'completed',
-  'failed',
-  'rejected',
-  'stalled',
-  'deleted',
-  'cancelled',
-];
+import {
+  finishedPipelineStatuses,
+  videoPipelineWorkflowType,
+  type FinishedPipelineStatus,
+  type VideoPipelineResult,
+} from '../shared/definitions';
 
 export interface PipelineOutcomeSinks extends Sinks {
   pipelineOutcome: {

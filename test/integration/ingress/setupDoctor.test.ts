@@ -43,8 +43,8 @@ before(async () => {
   env = {
     ALIBABA_CLOUD_ACCESS_KEY_ID: credentials.accessKeyId,
     ALIBABA_CLOUD_ACCESS_KEY_SECRET: credentials.accessKeySecret,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_NAMESPACE: stack.temporal.namespace,
+    // Address, namespace and, on the cluster, its TLS settings.
+    ...stack.temporal.clientEnv,
     VODFLOW_QUEUES: `${region}=${stack.mns.endpoint}/vod-events`,
     VODFLOW_VOD_ENDPOINT: vod.endpoint,
     VODFLOW_TASK_QUEUE: 'ingress-doctor',

@@ -15,7 +15,7 @@ import type { VideoReport } from '../../../src/operations/videoReport';
 import type { CancelOutcome, RerunOutcome, VideoListing } from '../../../src/operations/videoPipelines';
 import type { VideoReadyDocument } from '../../../src/workflows/videoReadyDocument';
 import { runCli, type CliResult } from '../../harness/cli';
-import { uniqueName } from '../../harness/temporal';
+import { uniqueName, workerConnectionTo } from '../../harness/temporal';
 import { uploadEvent } from '../../unit/workflows/eventBuilders';
 import {
   deliver,
@@ -46,7 +46,8 @@ const closing = { ...uploadOnly, lingerAfterCompletionMs: 300 };
 function cli(args: string[]): Promise<CliResult> {
   return runCli(
     args,
-    { TEMPORAL_ADDRESS: t.env.server.address, TEMPORAL_NAMESPACE: t.env.server.namespace },
+    // Address, namespace and, on the cluster, its TLS settings.
+    t.env.server.clientEnv,
     120_000,
   );
 }
@@ -400,8 +401,7 @@ test('a rerun is refused, and nothing recorded, for an unknown step or a video w
 test('status falls back to the history when no worker answers, and exit 3 when Temporal is unreachable', async () => {
   const taskQueue = uniqueName('gone');
   let worker: RunningWorker | null = await startWorker({
-    address: t.env.server.address,
-    namespace: t.env.server.namespace,
+    ...workerConnectionTo(t.env.server),
     taskQueue,
     activityDeps: t.activityDeps,
   });

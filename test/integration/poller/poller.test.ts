@@ -27,7 +27,7 @@ import { sharedTemporalSkip } from '../../harness/temporal';
 import { freePort } from '../../../harness/stack/freePort';
 import { cliMain } from '../../../harness/stack/paths';
 import { childEnvironment } from '../../../harness/stack/stack';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 const stack = new PollerStack();
 before(async () => {
@@ -493,24 +493,27 @@ test(
 );
 
 test(
-  'a poller started while Temporal is down is alive (/healthz 200) and not ready (/readyz 503) until Temporal comes up',
+  'a poller, a worker and an ingress started while Temporal is down are alive (/healthz 200) and not ready (/readyz 503) until Temporal comes up',
   { skip: sharedTemporalSkip },
   async () => {
     const queue = await stack.queue('it-health-start', 2);
-    const port = await freePort();
-    await stack.stopTemporal();
-    const child = spawn(process.execPath, [cliMain, 'poller'], {
-      env: childEnvironment({
-        ...stack.stack.settings(),
+    const ingressPort = await freePort();
+    const roles = {
+      poller: {
         VODFLOW_QUEUES: `${queue.region}=${queue.endpoint}/${queue.queue}`,
         VODFLOW_WAIT_SECONDS: '1',
-        VODFLOW_HTTP_PORT: String(port),
-        VODFLOW_LOG_LEVEL: 'error',
-      }),
-      stdio: 'ignore',
-    });
-    const exited = once(child, 'exit');
-    const get = async (path: string): Promise<{ status: number; body: string } | null> => {
+      },
+      worker: {},
+      ingress: {
+        VODFLOW_QUEUES: `${queue.region}=${queue.endpoint}/${queue.queue}`,
+        VODFLOW_INGRESS_PORT: String(ingressPort),
+        VODFLOW_CALLBACK_URL: `http://127.0.0.1:${ingressPort}/vod/events`,
+        VODFLOW_CALLBACK_AUTH_KEY: 'HealthTestCallbackKey2026',
+      },
+    };
+    await stack.stopTemporal();
+    const children: { role: string; port: number; child: ChildProcess; exited: Promise<unknown> }[] = [];
+    const get = async (port: number, path: string): Promise<{ status: number; body: string } | null> => {
       try {
         const response = await fetch(`http://127.0.0.1:${port}${path}`, {
           signal: AbortSignal.timeout(2_000),
@@ -523,18 +526,35 @@ test(
     try {
       let temporalUp = false;
       try {
-        await waitFor(
-          '/healthz answers while Temporal is down',
-          async () => (await get('/healthz'))?.status === 200,
-          60_000,
-        );
-        // Several looks over a few seconds: the process keeps retrying Temporal and stays alive.
+        for (const [role, settings] of Object.entries(roles)) {
+          const port = await freePort();
+          const child = spawn(process.execPath, [cliMain, role], {
+            env: childEnvironment({
+              ...stack.stack.settings(),
+              ...settings,
+              VODFLOW_HTTP_PORT: String(port),
+              VODFLOW_LOG_LEVEL: 'error',
+            }),
+            stdio: 'ignore',
+          });
+          children.push({ role, port, child, exited: once(child, 'exit') });
+        }
+        for (const { role, port } of children) {
+          await waitFor(
+            `the ${role}'s /healthz answers while Temporal is down`,
+            async () => (await get(port, '/healthz'))?.status === 200,
+            60_000,
+          );
+        }
+        // Several looks over a few seconds: each process keeps retrying Temporal and stays alive.
         for (let i = 0; i < 3; i += 1) {
-          assert.equal((await get('/healthz'))?.status, 200);
-          const ready = await get('/readyz');
-          assert.equal(ready?.status, 503);
-          assert.match(ready?.body ?? '', /not ready: connecting to Temporal/);
-          assert.equal(child.exitCode, null, 'the poller keeps running');
+          for (const { role, port, child } of children) {
+            assert.equal((await get(port, '/healthz'))?.status, 200, role);
+            const ready = await get(port, '/readyz');
+            assert.equal(ready?.status, 503, role);
+            assert.match(ready?.body ?? '', /not ready: connecting to Temporal/, role);
+            assert.equal(child.exitCode, null, `the ${role} keeps running`);
+          }
           await sleep(1_000);
         }
         await stack.startTemporal();
@@ -542,15 +562,19 @@ test(
       } finally {
         if (!temporalUp) await stack.startTemporal();
       }
-      await waitFor(
-        '/readyz 200 once Temporal is up',
-        async () => (await get('/readyz'))?.status === 200,
-        90_000,
-      );
-      assert.equal((await get('/healthz'))?.status, 200);
+      for (const { role, port } of children) {
+        await waitFor(
+          `the ${role}'s /readyz 200 once Temporal is up`,
+          async () => (await get(port, '/readyz'))?.status === 200,
+          90_000,
+        );
+        assert.equal((await get(port, '/healthz'))?.status, 200, role);
+      }
     } finally {
-      child.kill('SIGKILL');
-      await exited;
+      for (const { child, exited } of children) {
+        child.kill('SIGKILL');
+        await exited;
+      }
     }
   },
 );

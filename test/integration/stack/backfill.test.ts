@@ -22,7 +22,7 @@ import {
   type BackfillSweepResult,
 } from '../../../src/shared/backfill';
 import { runCli } from '../../harness/cli';
-import { testTemporal } from '../../harness/temporal';
+import { testTemporal, uniqueName } from '../../harness/temporal';
 import { alertingMetricNames, exportedName } from '../../harness/observabilityFiles';
 import { metricNames } from '../../harness/prometheus';
 
@@ -35,6 +35,8 @@ async function stackFor() {
   const temporal = testTemporal();
   return startStack({
     logger: createLogger('backfill-test', 'error'),
+    // Its own task queue: doctor counts this deployment's failed videos, not other test files'.
+    taskQueue: uniqueName('backfill'),
     temporal: temporal.mode === 'dev-server' ? { ...temporal, uiPort: await freePort() } : temporal,
     mns: { mode: 'in-process' },
     vod: { timeScale: 0.02, seed: 4242, admin: true },

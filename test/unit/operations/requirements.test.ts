@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkMnsEndpointForm } from '../../../src/operations/doctor';
-import { callbackEndpoint, missingEventTypes } from '../../../src/operations/setup';
+import { requiredEventTypes } from '../../../src/operations/requirements';
+import { callbackEndpoint, eventTypesToSet, missingEventTypes } from '../../../src/operations/vodCallback';
 
 test('callback event list: ALL covers everything, otherwise each required type must be listed', () => {
   assert.deepEqual(missingEventTypes('ALL'), []);
@@ -49,4 +50,15 @@ test('doctor names internal, malformed and cross-region MNS endpoints', () => {
   );
   assert.equal(checkMnsEndpointForm('http://127.0.0.1:9100/', 'cn-shanghai').severity, 'ok');
   assert.equal(checkMnsEndpointForm('not a url', 'cn-shanghai').severity, 'error');
+});
+
+test("setup keeps the callback's other event types, adds vodflow's once, and leaves ALL alone", () => {
+  const required = [...requiredEventTypes];
+  assert.deepEqual(eventTypesToSet(undefined).split(','), required);
+  assert.deepEqual(eventTypesToSet(' AIMediaAuditComplete , TranscodeComplete,').split(','), [
+    'AIMediaAuditComplete',
+    'TranscodeComplete',
+    ...required.filter((t) => t !== 'TranscodeComplete'),
+  ]);
+  assert.equal(eventTypesToSet('FileUploadComplete,ALL'), 'ALL');
 });
