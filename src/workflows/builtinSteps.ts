@@ -14,7 +14,7 @@ export const fetchPlayInfoStep = defineStep<VodflowActivities>({
   when: (ctx) => ctx.options.requiredStages.includes('transcode'),
   timeout: '30 seconds',
   // One short VOD read: a local activity saves an activity task and a workflow task on the way
-  // to the webhook (docs/BENCHMARKS.md, "Video ready").
+  // to the webhook (docs/BENCHMARKS.md, "Video ready: where the time goes").
   local: true,
   // GetPlayInfo answers Forbidden.IllegalStatus for a short while after a transcode. The
   // first retries come quickly, because that window is usually well under a second and every
