@@ -199,11 +199,8 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.load_average_1m[scenario] = Math.round(os.loadavg()[0]! * 100) / 100;
   };
   const want = (name: Parameters<BenchConfig['scenarios']['has']>[0]) => config.scenarios.has(name);
-
-  if (want('ceiling')) {
-    log(`ceiling: ${config.events} signalWithStart calls at concurrency ${config.inFlight}`);
-    const deliveries = workload.events.map(toDelivery);
-    const ceiling = await withBenchStack(benchStack, ({ temporal }) =>
+  const ceilingOnFreshServer = (deliveries: Parameters<typeof runCeiling>[0]['deliveries']) =>
+    withBenchStack(benchStack, ({ temporal }) =>
       runCeiling({
         temporal: temporal.clientEnv,
         taskQueue: benchStack.taskQueue,
@@ -211,6 +208,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         deliveries,
       }),
     );
+
+  if (want('ceiling')) {
+    log(`ceiling: ${config.events} signalWithStart calls at concurrency ${config.inFlight}`);
+    const deliveries = workload.events.map(toDelivery);
+    const ceiling = await ceilingOnFreshServer(deliveries);
     results.scenarios.ceiling = ceiling;
     results.throughput.ceiling_events_per_s = ceiling.events_per_s;
     log(`ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures)`);
@@ -353,14 +355,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const deliveries = pairWorkload.events.map(toDelivery);
     const pairs: NonNullable<BenchResults['throughput']['pairs']> = [];
     for (let i = 1; i <= config.pairs; i += 1) {
-      const ceiling = await withBenchStack(benchStack, ({ temporal }) =>
-        runCeiling({
-          temporal: temporal.clientEnv,
-          taskQueue: benchStack.taskQueue,
-          concurrency: config.inFlight,
-          deliveries,
-        }),
-      );
+      const ceiling = await ceilingOnFreshServer(deliveries);
       const poller = await pollerBacklog(pairWorkload.events, config.inFlight);
       pairs.push({
         ceiling_events_per_s: ceiling.events_per_s,

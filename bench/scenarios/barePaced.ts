@@ -4,20 +4,14 @@
  * latency run uses is the floor the poller's enqueue → delete is compared with.
  */
 import { clientWith } from '../../harness/stack/temporalClient';
-import {
-  videoPipelineWorkflowType,
-  videoWorkflowId,
-  vodEventSignal,
-  type VideoEventDelivery,
-  type VideoPipelineInput,
-} from '../../src/shared/definitions';
 import { summarizeLatency, type LatencySummary } from '../latency';
+import { signalAsThePollerDoes, type BenchDelivery } from './ceiling';
 
 export interface BarePacedOptions {
   /** TEMPORAL_* settings of the server (address, namespace, TLS on the cluster). */
   temporal: Record<string, string>;
   taskQueue: string;
-  deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
+  deliveries: readonly BenchDelivery[];
   ratePerS: number;
   /** The first calls, left out of the latency (connection, JIT, first workflows). */
   warmupCalls: number;
@@ -44,30 +38,16 @@ export async function runBarePaced(options: BarePacedOptions): Promise<BarePaced
       // An absolute schedule, as the paced MNS sender keeps: a late tick does not shift the rest.
       const wait = started + (i * 1000) / options.ratePerS - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const delivery = options.deliveries[i]!;
-      const input: VideoPipelineInput = { mediaId: delivery.event.mediaId, region: delivery.region };
       const t0 = performance.now();
       calls.push(
-        client
-          .withDeadline(Date.now() + timeoutMs, () =>
-            client.workflow.signalWithStart(videoPipelineWorkflowType, {
-              workflowId: videoWorkflowId(delivery.event.mediaId),
-              taskQueue: options.taskQueue,
-              args: [input],
-              signal: vodEventSignal,
-              signalArgs: [delivery],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              workflowIdConflictPolicy: 'USE_EXISTING',
-            }),
-          )
-          .then(
-            () => {
-              if (i >= options.warmupCalls) latencies.push(performance.now() - t0);
-            },
-            () => {
-              failures += 1;
-            },
-          ),
+        signalAsThePollerDoes(client, options.taskQueue, options.deliveries[i]!, timeoutMs).then(
+          () => {
+            if (i >= options.warmupCalls) latencies.push(performance.now() - t0);
+          },
+          () => {
+            failures += 1;
+          },
+        ),
       );
     }
     await Promise.all(calls);

@@ -4,6 +4,7 @@
  * in-flight limit, over the same decoded events. No MNS, no decode on the clock, no worker:
  * what is left is what the server itself accepts.
  */
+import type { Client } from '@temporalio/client';
 import { clientWith } from '../../harness/stack/temporalClient';
 import {
   videoPipelineWorkflowType,
@@ -19,7 +20,7 @@ export interface CeilingOptions {
   temporal: Record<string, string>;
   taskQueue: string;
   concurrency: number;
-  deliveries: readonly (VideoEventDelivery & { event: { mediaId: string } })[];
+  deliveries: readonly BenchDelivery[];
   timeoutMs?: number;
 }
 
@@ -29,6 +30,29 @@ export interface CeilingResult {
   events_per_s: number;
   failures: number;
   call_latency: LatencySummary;
+}
+
+export type BenchDelivery = VideoEventDelivery & { event: { mediaId: string } };
+
+/** One signalWithStart with the poller's options: workflow id, id policies, per-call deadline. */
+export function signalAsThePollerDoes(
+  client: Client,
+  taskQueue: string,
+  delivery: BenchDelivery,
+  timeoutMs: number,
+): Promise<unknown> {
+  const input: VideoPipelineInput = { mediaId: delivery.event.mediaId, region: delivery.region };
+  return client.withDeadline(Date.now() + timeoutMs, () =>
+    client.workflow.signalWithStart(videoPipelineWorkflowType, {
+      workflowId: videoWorkflowId(delivery.event.mediaId),
+      taskQueue,
+      args: [input],
+      signal: vodEventSignal,
+      signalArgs: [delivery],
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    }),
+  );
 }
 
 export async function runCeiling(options: CeilingOptions): Promise<CeilingResult> {
@@ -43,21 +67,9 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       for (;;) {
         const i = next++;
         if (i >= options.deliveries.length) return;
-        const delivery = options.deliveries[i]!;
-        const input: VideoPipelineInput = { mediaId: delivery.event.mediaId, region: delivery.region };
         const t0 = performance.now();
         try {
-          await client.withDeadline(Date.now() + timeoutMs, () =>
-            client.workflow.signalWithStart(videoPipelineWorkflowType, {
-              workflowId: videoWorkflowId(delivery.event.mediaId),
-              taskQueue: options.taskQueue,
-              args: [input],
-              signal: vodEventSignal,
-              signalArgs: [delivery],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              workflowIdConflictPolicy: 'USE_EXISTING',
-            }),
-          );
+          await signalAsThePollerDoes(client, options.taskQueue, options.deliveries[i]!, timeoutMs);
           latencies.push(performance.now() - t0);
         } catch {
           // Counted, not retried: a ceiling that hides failures would flatter itself.
