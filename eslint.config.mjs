@@ -71,7 +71,14 @@ export default tseslint.config(
           })),
           patterns: [
             {
-              group: ['../activities/*/**', '../poller/**', '../process/**', '**/harness/**', '**/cli/**'],
+              group: [
+                '../activities/*/**',
+                '../poller/**',
+                '../process/**',
+                '../temporal/**',
+                '**/harness/**',
+                '**/cli/**',
+              ],
               message: 'Workflows import only types from activities, and nothing from I/O modules.',
               allowTypeImports: true,
             },

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { mediaIdSchema } from '../src/events/mediaId';
 import type { VodflowConfig } from '../src/config';
-import { connectTemporal, type TemporalClientBundle } from '../src/process/temporalConnection';
+import { connectTemporal, type TemporalClientBundle } from '../src/temporal/connection';
 import { fanOut } from '../src/operations/fanOut';
 import { parseRate, TokenBucket } from '../src/operations/rateLimiter';
 import { listVideoRows, type OperatorContext } from '../src/operations/videoPipelines';

@@ -12,7 +12,7 @@ import {
   type BackfillReport,
 } from '../../src/operations/backfill';
 import { defaultAppId } from '../../src/operations/requirements';
-import { connectTemporal } from '../../src/process/temporalConnection';
+import { connectTemporal } from '../../src/temporal/connection';
 import { formatTable, progressReporter } from '../progress';
 import { configOrExit } from './lifecycle';
 

@@ -13,7 +13,7 @@ import {
 } from '../../src/operations/doctor';
 import { callbackUrlFor } from '../../src/ingress/routes';
 
-import { connectTemporal } from '../../src/process/temporalConnection';
+import { connectTemporal } from '../../src/temporal/connection';
 import { accountClients, setupTarget } from './accountClients';
 import { configOrExit } from './lifecycle';
 

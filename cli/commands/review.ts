@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { connectTemporal } from '../../src/process/temporalConnection';
+import { connectTemporal } from '../../src/temporal/connection';
 import { reviewDecisionUpdate, videoWorkflowId } from '../../src/shared/definitions';
 import { configOrExit } from './lifecycle';
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/operations/backfillSchedule';
 
 import { setupRegion, type SetupAction } from '../../src/operations/setup';
-import { connectTemporal } from '../../src/process/temporalConnection';
+import { connectTemporal } from '../../src/temporal/connection';
 import { formatTable } from '../progress';
 import { accountClients, setupTarget } from './accountClients';
 import { configOrExit } from './lifecycle';

@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { resolveTemporalClient, type TemporalClientSettings } from '../../src/config/temporalClient';
-import { temporalConnectionOptions } from '../../src/process/temporalConnection';
+import { temporalConnectionOptions } from '../../src/temporal/connection';
 
 /** TEMPORAL_* variables (address, namespace, TLS, API key) as a process's environment holds them. */
 export type TemporalClientEnv = Record<string, string>;

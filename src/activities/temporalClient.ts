@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { VodflowConfig } from '../config';
-import { connectTemporal, type TemporalClientBundle } from '../process/temporalConnection';
+import { connectTemporal, type TemporalClientBundle } from '../temporal/connection';
 
 /**
  * A Temporal client for activities that start or inspect workflows (the backfill sweep),

@@ -3,7 +3,7 @@ import { decode } from '../events';
 import { createIngress, type Ingress, type IngressOptions } from '../ingress';
 import type { Logger } from '../observability/logger';
 import { connectWithRetry } from './pollerProcess';
-import type { TemporalClientBundle } from './temporalConnection';
+import type { TemporalClientBundle } from '../temporal/connection';
 
 export interface RunningIngress {
   ingress: Ingress;

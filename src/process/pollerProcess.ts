@@ -3,7 +3,7 @@ import { decode } from '../events';
 import type { Logger } from '../observability/logger';
 import { Backoff, pause } from '../poller/backoff';
 import { createPoller, type Poller, type PollerOptions } from '../poller/poller';
-import { connectTemporal, type TemporalClientBundle } from './temporalConnection';
+import { connectTemporal, type TemporalClientBundle } from '../temporal/connection';
 
 export interface RunningPoller {
   poller: Poller;

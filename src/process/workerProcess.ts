@@ -6,7 +6,7 @@ import { Backoff, pause } from '../poller/backoff';
 import { startWorker, type RunningWorker, type WorkerOptions } from '../worker/createWorker';
 import { installWorkerRuntime } from '../worker/runtime';
 import type { WorkerMetrics } from '../worker/workerMetrics';
-import { temporalConnectionOptions } from './temporalConnection';
+import { temporalConnectionOptions } from '../temporal/connection';
 
 /**
  * Starts the worker, retrying while Temporal cannot be reached, as the poller does: a worker

@@ -5,7 +5,7 @@ import type { TemporalServer } from '../../harness/stack/temporalDevServer';
 import {
   temporalConnectionOptions,
   type TemporalConnectionOptions,
-} from '../../src/process/temporalConnection';
+} from '../../src/temporal/connection';
 
 export interface TemporalTestEnv {
   stack: Stack;

@@ -3,6 +3,7 @@ import { after, afterEach, before, test } from 'node:test';
 import type { Counter } from 'prom-client';
 import { classifyTemporalError } from '../../../src/poller/temporalErrors';
 import { pipelineStateQuery, videoWorkflowId } from '../../../src/shared/definitions';
+import { sharedTemporalSkip } from '../../harness/temporal';
 import { newVideoId, PollerStack, uploadBody, waitFor } from './pollerStack';
 
 /**
@@ -31,41 +32,45 @@ async function total(counter: Counter<string>, labels: Record<string, string> = 
     .reduce((sum, v) => sum + v.value, 0);
 }
 
-test('signals failing while Temporal is down release their messages at once; all are delivered once it is back', async () => {
-  const queue = await stack.queue('it-release-outage', leaseSeconds);
-  const poller = await stack.poller(stack.config([queue], { ...longLease, signalTimeoutMs: 1_500 }));
-  await stack.stopTemporal();
-  const sent = new Map<string, string>();
-  try {
-    for (let i = 0; i < 4; i += 1) {
-      const video = newVideoId();
-      sent.set(await stack.send(queue, uploadBody(video, i)), video);
+test(
+  'signals failing while Temporal is down release their messages at once; all are delivered once it is back',
+  { skip: sharedTemporalSkip },
+  async () => {
+    const queue = await stack.queue('it-release-outage', leaseSeconds);
+    const poller = await stack.poller(stack.config([queue], { ...longLease, signalTimeoutMs: 1_500 }));
+    await stack.stopTemporal();
+    const sent = new Map<string, string>();
+    try {
+      for (let i = 0; i < 4; i += 1) {
+        const video = newVideoId();
+        sent.set(await stack.send(queue, uploadBody(video, i)), video);
+      }
+      await waitFor(
+        'every failed signal released its message',
+        async () => (await total(poller.metrics.releasedForRetry, { queue: queue.queue })) >= sent.size,
+      );
+      assert.ok((await total(poller.metrics.failures, { queue: queue.queue })) >= sent.size);
+      // Released with 1 s visibility after their first receive, and the open breaker receives nothing,
+      // so they are all visible again long before the queue's lease would have ended.
+      await waitFor(
+        'the released messages are visible again',
+        () => stack.mns.queueStats(queue.queue)?.active === 4,
+      );
+      assert.equal(stack.remaining(queue), sent.size, 'nothing deleted while Temporal is down');
+    } finally {
+      await stack.startTemporal();
     }
-    await waitFor(
-      'every failed signal released its message',
-      async () => (await total(poller.metrics.releasedForRetry, { queue: queue.queue })) >= sent.size,
-    );
-    assert.ok((await total(poller.metrics.failures, { queue: queue.queue })) >= sent.size);
-    // Released with 1 s visibility after their first receive, and the open breaker receives nothing,
-    // so they are all visible again long before the queue's lease would have ended.
-    await waitFor(
-      'the released messages are visible again',
-      () => stack.mns.queueStats(queue.queue)?.active === 4,
-    );
-    assert.equal(stack.remaining(queue), sent.size, 'nothing deleted while Temporal is down');
-  } finally {
-    await stack.startTemporal();
-  }
-  await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
-  for (const [messageId, video] of sent) {
-    const deliveries = await stack.signals(video);
-    assert.deepEqual(
-      deliveries.map((d) => d.messageId),
-      [messageId],
-      `one signal of ${messageId}`,
-    );
-  }
-});
+    await waitFor('delivered after Temporal came back', () => stack.remaining(queue) === 0, 60_000);
+    for (const [messageId, video] of sent) {
+      const deliveries = await stack.signals(video);
+      assert.deepEqual(
+        deliveries.map((d) => d.messageId),
+        [messageId],
+        `one signal of ${messageId}`,
+      );
+    }
+  },
+);
 
 test('a signal that landed but reported a deadline is redelivered within seconds and applied once', async () => {
   const queue = await stack.queue('it-release-deadline', leaseSeconds);

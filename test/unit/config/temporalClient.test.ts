@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, test } from 'node:test';
 import { ConfigError, loadConfig } from '../../../src/config';
 import { unknownVariables } from '../../../src/config/unknownVariables';
-import { temporalConnectionOptions } from '../../../src/process/temporalConnection';
+import { temporalConnectionOptions } from '../../../src/temporal/connection';
 import { sdkTuning } from '../../../src/worker/createWorker';
 import { cliMain } from '../../../harness/stack/paths';
 

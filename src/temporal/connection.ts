@@ -1,3 +1,8 @@
+/**
+ * The connection to Temporal every part of vodflow opens (poller, worker, ingress, the
+ * activities' own client, the CLI): from the configuration's Temporal settings, through
+ * envconfig. A leaf, so activities and commands need not import process assembly for it.
+ */
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { toClientOptions } from '@temporalio/envconfig';
 import type { VodflowConfig } from '../config';
