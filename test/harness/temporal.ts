@@ -2,10 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startStack, type Stack, type StackSpec, type TemporalSpec } from '../../harness/stack/stack';
 import { clientSettingsOf } from '../../harness/stack/temporalClient';
 import type { TemporalServer } from '../../harness/stack/temporalDevServer';
-import {
-  temporalConnectionOptions,
-  type TemporalConnectionOptions,
-} from '../../src/temporal/connection';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../../src/temporal/connection';
 
 export interface TemporalTestEnv {
   stack: Stack;
