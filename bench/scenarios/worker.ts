@@ -9,18 +9,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import {
-  videoPipelineWorkflowType,
-  videoWorkflowId,
-  vodEventSignal,
-  type VideoPipelineInput,
-} from '../../src/shared/definitions';
+import { videoWorkflowId } from '../../src/shared/definitions';
 import { toDelivery } from '../deliveries';
 import { benchStack, withBenchStack } from '../benchStack';
 import { summarizeLatency } from '../latency';
 import type { WorkerLatency } from '../results';
 import { readyPhases, summarizePhases, type ReadyPhases } from '../videoReadyBreakdown';
 import { generateWorkload } from '../workload';
+import { signalAsThePollerDoes } from './ceiling';
 
 export interface WorkerLatencyOptions {
   videos: number;
@@ -110,21 +106,8 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
         const lastRequiredAt = new Map<string, number>();
         let next = 0;
         const send = async (event: (typeof workload.events)[number]): Promise<void> => {
-          const delivery = toDelivery(event);
-          const input: VideoPipelineInput = { mediaId: event.videoId, region: delivery.region };
-          const workflowId = videoWorkflowId(event.videoId);
-          await client.withDeadline(Date.now() + 10_000, () =>
-            client.workflow.signalWithStart(videoPipelineWorkflowType, {
-              workflowId,
-              taskQueue,
-              args: [input],
-              signal: vodEventSignal,
-              signalArgs: [delivery],
-              workflowIdReusePolicy: 'REJECT_DUPLICATE',
-              workflowIdConflictPolicy: 'USE_EXISTING',
-            }),
-          );
-          if (event.lastRequired) lastRequiredAt.set(workflowId, Date.now());
+          await signalAsThePollerDoes(client, taskQueue, toDelivery(event), 10_000);
+          if (event.lastRequired) lastRequiredAt.set(videoWorkflowId(event.videoId), Date.now());
         };
         const lane = async (): Promise<void> => {
           for (;;) {
