@@ -169,14 +169,30 @@ export class QueueConsumer {
       if (this.drained) {
         // A long poll outlived the drain: hand these straight back rather than start work the
         // exiting process may not finish.
-        slots.release(messages.length);
-        await Promise.all(
-          messages.map((m) => transport.changeVisibility(m.receiptHandle, 1).catch(() => undefined)),
+        await this.handBack(messages, () => 1);
+        continue;
+      }
+      if (breaker.state === 'open') {
+        // A long poll that began before the breaker opened: their signals could only fail on
+        // their deadlines, so they go back on the short retry schedule instead.
+        await this.handBack(messages, (m) =>
+          retryVisibilitySeconds(m.dequeueCount, tuning.visibilityTimeoutSeconds),
         );
+        metrics.releasedForRetry.inc(this.labels, messages.length);
         continue;
       }
       for (const message of messages) this.startProcessing(message);
     }
+  }
+
+  /** Returns unprocessed messages to MNS; one that fails to go back waits out its lease. */
+  private async handBack(messages: QueueMessage[], seconds: (m: QueueMessage) => number): Promise<void> {
+    this.options.slots.release(messages.length);
+    await Promise.all(
+      messages.map((m) =>
+        this.options.transport.changeVisibility(m.receiptHandle, seconds(m)).catch(() => undefined),
+      ),
+    );
   }
 
   private startProcessing(message: QueueMessage): void {
