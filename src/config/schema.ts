@@ -161,7 +161,9 @@ export const settingsSchema = z.object({
   VODFLOW_VISIBILITY_EXTEND_BEFORE_SECONDS: intSetting(1, 3_600, 10),
   VODFLOW_SIGNAL_TIMEOUT_MS: intSetting(100, 600_000, 10_000),
   VODFLOW_MNS_TIMEOUT_MS: intSetting(1_000, 120_000, 10_000),
-  VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 2),
+  // 20 ms: deletes are off the critical path (the signal is already persisted), and fuller
+  // batches cut the poller's CPU per event by about a fifth (docs/BENCHMARKS.md).
+  VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 20),
   VODFLOW_SHUTDOWN_TIMEOUT_MS: intSetting(100, 600_000, 20_000),
 
   // Worker slots and cache (docs/CONFIGURATION.md has sizes for 2 cores and larger machines).
