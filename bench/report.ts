@@ -134,7 +134,13 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
         ]
       : []),
     ...(r.cpu.poller_cores_per_1k !== undefined && r.cpu.poller_cores_per_1k !== null
-      ? [`Poller CPU: **${r.cpu.poller_cores_per_1k}** cores per 1,000 events/s (backlog run).`, '']
+      ? [
+          `Poller CPU: **${r.cpu.poller_cores_per_1k}** cores per 1,000 events/s (backlog run)` +
+            (r.cpu.ceiling_client_cores_per_1k != null
+              ? `; the bare client alone (ceiling run): ${r.cpu.ceiling_client_cores_per_1k} cores per 1,000 calls/s.`
+              : '.'),
+          '',
+        ]
       : []),
     ...(r.slow_temporal
       ? [

@@ -111,6 +111,8 @@ export interface BenchResults {
     naive_cpu_cores: number | null;
     /** Cores the poller used per 1,000 events/s in the backlog run. */
     poller_cores_per_1k?: number | null;
+    /** The bare client's (ceiling scenario) own CPU per 1,000 signals/s. */
+    ceiling_client_cores_per_1k?: number | null;
   };
   ratios: { poller_over_ceiling: number | null; poller_over_naive: number | null };
   /** The burst run's figures (every event as fast as 8 lanes send), plus the paced run's p99 beside them. */

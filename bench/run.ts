@@ -215,7 +215,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const ceiling = await ceilingOnFreshServer(deliveries);
     results.scenarios.ceiling = ceiling;
     results.throughput.ceiling_events_per_s = ceiling.events_per_s;
-    log(`ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures)`);
+    results.cpu.ceiling_client_cores_per_1k = ceiling.client_cores_per_1k;
+    log(
+      `ceiling: ${ceiling.events_per_s} events/s (${ceiling.failures} failures), ` +
+        `client ${ceiling.client_cores_per_1k} cores per 1,000 calls/s`,
+    );
     noteLoad('ceiling');
   }
 

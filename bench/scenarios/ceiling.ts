@@ -30,6 +30,12 @@ export interface CeilingResult {
   events_per_s: number;
   failures: number;
   call_latency: LatencySummary;
+  /**
+   * CPU of this (the bench) process per 1,000 calls/s while nothing but the bare client ran in
+   * it: what the Temporal SDK alone costs per signal, a floor under the poller's own figure.
+   */
+  client_cores_per_1k: number | null;
+  client_cpu_cores: number;
 }
 
 export type BenchDelivery = VideoEventDelivery & { event: { mediaId: string } };
@@ -63,6 +69,7 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
   let next = 0;
   try {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const lane = async (): Promise<void> => {
       for (;;) {
         const i = next++;
@@ -79,12 +86,17 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
     };
     await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, lane));
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cores = (cpu.user + cpu.system) / 1e6 / seconds;
+    const rate = eventsPerSecond(latencies.length, seconds);
     return {
       events: latencies.length,
       seconds: Math.round(seconds * 100) / 100,
-      events_per_s: eventsPerSecond(latencies.length, seconds),
+      events_per_s: rate,
       failures,
       call_latency: summarizeLatency(latencies),
+      client_cpu_cores: Math.round(cores * 100) / 100,
+      client_cores_per_1k: rate > 0 ? Math.round((cores / (rate / 1000)) * 1000) / 1000 : null,
     };
   } finally {
     await connection.close();

@@ -34,6 +34,11 @@ export interface BacklogResult extends ConsumerUsage {
   events_per_s: number;
   /** Enqueue → delete under a full backlog: mostly queueing time, reported for completeness. */
   backlog_latency: LatencySummary;
+  /**
+   * Cores the bench process used over the same window: the MNS emulator and its observer,
+   * which share the machine with the consumer and the dev server (the ceiling run has none).
+   */
+  emulator_cpu_cores: number;
 }
 
 export interface PacedResult extends ConsumerUsage {
@@ -117,9 +122,11 @@ export async function runBacklog(
       await sleep(20);
     }
     watch.markStart();
+    const benchCpu = process.cpuUsage();
     const done = observation.waitForDeletes(events.length, timeoutMs);
     await Promise.race([done, exitedEarly(child, label)]);
     const usage = watch.finish();
+    const emulatorCpu = process.cpuUsage(benchCpu);
     await options.beforeStop?.();
     const seconds = (lastDeleteAt(observation) - observation.firstReceiveAt) / 1000;
     return {
@@ -128,6 +135,10 @@ export async function runBacklog(
       events_per_s: eventsPerSecond(observation.deletes.length, seconds),
       backlog_latency: summarizeLatency(observation.deletes.map((d) => d.deletedAt - d.enqueueTime)),
       ...rounded(usage),
+      emulator_cpu_cores:
+        usage.windowSeconds > 0
+          ? Math.round(((emulatorCpu.user + emulatorCpu.system) / 1e6 / usage.windowSeconds) * 100) / 100
+          : 0,
     };
   } finally {
     observation.stop();
