@@ -1,6 +1,6 @@
 /**
- * BENCH_TEMPORAL=cluster: the ceiling and poller scenarios on a dev server and on the
- * self-hosted cluster (scripts/cluster: separate frontend, history and matching processes on
+ * BENCH_TEMPORAL=cluster: the ceiling, poller, paced-latency and worker scenarios (or those
+ * BENCH_SCENARIOS names) on a dev server and on the self-hosted cluster (scripts/cluster: separate frontend, history and matching processes on
  * PostgreSQL with fsync, mTLS), one after the other in one run, so the two columns share the
  * machine's load as far as anything on a shared machine does. What compares across servers is
  * the ratio (the poller's share of what the server accepts), not the absolute figures.
@@ -22,6 +22,15 @@ export interface ServerFigures {
   poller_events_per_s: number | null;
   poller_cpu_cores: number | null;
   poller_over_ceiling: number | null;
+  poller_cores_per_1k: number | null;
+  poller_peak_rss_mb: number | null;
+  /** Enqueue → delete p99 paced at half the ceiling, and the bare client's own at that rate. */
+  paced_p99_ms: number | null;
+  bare_paced_p99_ms: number | null;
+  paced_p99_over_bare: number | null;
+  /** Last required event → webhook p99, paced (10 videos/s) and as a burst. */
+  worker_paced_p99_ms: number | null;
+  worker_burst_p99_ms: number | null;
   load_average_1m: Record<string, number>;
 }
 
@@ -46,6 +55,13 @@ function figures(results: BenchResults): ServerFigures {
     poller_events_per_s: results.throughput.poller_events_per_s,
     poller_cpu_cores: results.cpu.poller_cpu_cores,
     poller_over_ceiling: results.ratios.poller_over_ceiling,
+    poller_cores_per_1k: results.cpu.poller_cores_per_1k ?? null,
+    poller_peak_rss_mb: results.memory.poller_peak_rss_mb,
+    paced_p99_ms: results.latency.p99_ms,
+    bare_paced_p99_ms: results.latency.bare_paced_p99_ms ?? null,
+    paced_p99_over_bare: results.latency.poller_over_bare_p99 ?? null,
+    worker_paced_p99_ms: results.worker?.paced_p99_ms ?? null,
+    worker_burst_p99_ms: results.worker?.burst_p99_ms ?? null,
     load_average_1m: results.load_average_1m,
   };
 }
@@ -56,16 +72,22 @@ export async function runClusterComparison(
   log: (message: string) => void,
 ): Promise<ClusterComparison> {
   const started = performance.now();
-  const scenarios: BenchConfig = { ...config, scenarios: new Set<ScenarioName>(['ceiling', 'poller']) };
+  const scenarios: BenchConfig = {
+    ...config,
+    scenarios: process.env.BENCH_SCENARIOS
+      ? config.scenarios
+      : new Set<ScenarioName>(['ceiling', 'poller', 'latency', 'worker']),
+  };
   const cluster = await startCluster({
     ...(process.env.VODFLOW_CLUSTER_DIR ? { stateDir: process.env.VODFLOW_CLUSTER_DIR } : {}),
   });
   log(`cluster at ${cluster.address} (mTLS, state ${cluster.stateDir})`);
 
-  log('dev server: ceiling and poller');
+  const names = [...scenarios.scenarios].join(', ');
+  log(`dev server: ${names}`);
   benchOn({ kind: 'dev-server' });
   const devServer = figures(await runBench(scenarios));
-  log('cluster: ceiling and poller');
+  log(`cluster: ${names}`);
   benchOn({ kind: 'cluster', cluster });
   const onCluster = figures(await runBench(scenarios));
   benchOn({ kind: 'dev-server' });
@@ -104,5 +126,12 @@ export function renderComparison(c: ClusterComparison): string {
     row('poller (events/s)', (f) => f.poller_events_per_s),
     row('poller CPU (cores)', (f) => f.poller_cpu_cores),
     row('**poller ÷ ceiling**', (f) => f.poller_over_ceiling),
+    row('poller CPU per 1,000 events/s', (f) => f.poller_cores_per_1k, ' cores'),
+    row('poller peak RSS', (f) => f.poller_peak_rss_mb, ' MB'),
+    row('paced p99 enqueue → delete', (f) => f.paced_p99_ms, ' ms'),
+    row('bare client paced p99', (f) => f.bare_paced_p99_ms, ' ms'),
+    row('**paced p99 ÷ bare paced p99**', (f) => f.paced_p99_over_bare),
+    row('**video ready p99, paced 10/s**', (f) => f.worker_paced_p99_ms, ' ms'),
+    row('video ready p99, burst', (f) => f.worker_burst_p99_ms, ' ms'),
   ].join('\n');
 }

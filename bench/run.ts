@@ -522,7 +522,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
 async function main(): Promise<void> {
   const config = benchConfig();
   if (process.env.BENCH_TEMPORAL === 'cluster') {
-    log(`${config.mode} run on the dev server and the cluster: ${config.events} events, ceiling and poller`);
+    log(`${config.mode} run on the dev server and the cluster: ${config.events} events`);
     console.log(renderComparison(await runClusterComparison(config, runBench, log)));
     return;
   }
