@@ -116,7 +116,10 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     ...(r.latency.bare_paced_p99_ms !== undefined && r.latency.bare_paced_p99_ms !== null
       ? [
           `Bare client paced at the same rate: call p50 / p99 = ${n(r.latency.bare_paced_p50_ms)} / ${n(r.latency.bare_paced_p99_ms)} ms; ` +
-            `poller p99 / bare p99 = **${n(r.latency.poller_over_bare_p99)}**.`,
+            `poller p99 / bare p99 = **${n(r.latency.poller_over_bare_p99)}**` +
+            (r.latency.bare_paced_bounded_p99_ms != null
+              ? `; held to the poller's in-flight limit, the bare client's p99 (schedule → reply) = ${n(r.latency.bare_paced_bounded_p99_ms)} ms.`
+              : '.'),
           '',
         ]
       : []),

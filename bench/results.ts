@@ -94,6 +94,8 @@ export interface BenchResults {
     bare_paced_p50_ms?: number | null;
     /** p99 / bare_paced_p99_ms. */
     poller_over_bare_p99?: number | null;
+    /** The bare client paced at the same rate but held to the poller's in-flight limit (schedule → reply). */
+    bare_paced_bounded_p99_ms?: number | null;
   };
   memory: {
     poller_peak_rss_mb: number | null;
@@ -145,6 +147,7 @@ export interface BenchResults {
     poller_paced?: PacedResult;
     naive_paced?: PacedResult;
     bare_paced?: BarePacedResult;
+    bare_paced_bounded?: BarePacedResult;
   };
 }
 

@@ -320,6 +320,24 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       `latency: bare client paced at the same rate: p50 ${bare.call_latency.p50_ms} ms, p99 ${bare.call_latency.p99_ms} ms ` +
         `(${bare.failures} failures); poller p99 / bare p99 = ${results.latency.poller_over_bare_p99}`,
     );
+    // The same, held to the poller's in-flight limit: what any bounded consumer meets when the
+    // server stalls (the open-loop client above never waits for a place).
+    const bounded = await withBenchStack(benchStack, ({ temporal }) =>
+      runBarePaced({
+        temporal: temporal.clientEnv,
+        taskQueue: benchStack.taskQueue,
+        deliveries: latencyWorkload.events.map(toDelivery),
+        ratePerS: rate,
+        warmupCalls: warmup,
+        maxInFlight: config.inFlight,
+      }),
+    );
+    results.scenarios.bare_paced_bounded = bounded;
+    results.latency.bare_paced_bounded_p99_ms = bounded.call_latency.p99_ms;
+    log(
+      `latency: bare client paced and held to ${config.inFlight} in flight: p50 ${bounded.call_latency.p50_ms} ms, ` +
+        `p99 ${bounded.call_latency.p99_ms} ms (schedule → reply)`,
+    );
     log(
       `latency: p50 ${paced.latency.p50_ms} ms, p99 ${paced.latency.p99_ms} ms (with warm-up: p99 ${paced.latency_with_warmup.p99_ms} ms); ` +
         `queued p99 ${paced.queued.p99_ms} ms, in the poller p99 ${paced.in_consumer.p99_ms} ms`,

@@ -16,6 +16,12 @@ export interface BarePacedOptions {
   /** The first calls, left out of the latency (connection, JIT, first workflows). */
   warmupCalls: number;
   timeoutMs?: number;
+  /**
+   * Hold the client to this many calls at once, as the poller holds its messages: a call whose
+   * turn comes while the bound is full waits for a free place, and its latency then counts from
+   * its scheduled instant (as a message's counts from its enqueue). Absent: open loop.
+   */
+  maxInFlight?: number;
 }
 
 export interface BarePacedResult {
@@ -31,23 +37,36 @@ export async function runBarePaced(options: BarePacedOptions): Promise<BarePaced
   const timeoutMs = options.timeoutMs ?? 10_000;
   const latencies: number[] = [];
   let failures = 0;
+  let inFlight = 0;
+  let placeFreed: (() => void) | null = null;
   try {
     const started = performance.now();
     const calls: Promise<void>[] = [];
     for (let i = 0; i < options.deliveries.length; i += 1) {
       // An absolute schedule, as the paced MNS sender keeps: a late tick does not shift the rest.
-      const wait = started + (i * 1000) / options.ratePerS - performance.now();
+      const scheduled = started + (i * 1000) / options.ratePerS;
+      const wait = scheduled - performance.now();
       if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const t0 = performance.now();
+      while (options.maxInFlight !== undefined && inFlight >= options.maxInFlight) {
+        await new Promise<void>((resolve) => (placeFreed = resolve));
+      }
+      const t0 = options.maxInFlight === undefined ? performance.now() : scheduled;
+      inFlight += 1;
       calls.push(
-        signalAsThePollerDoes(client, options.taskQueue, options.deliveries[i]!, timeoutMs).then(
-          () => {
-            if (i >= options.warmupCalls) latencies.push(performance.now() - t0);
-          },
-          () => {
-            failures += 1;
-          },
-        ),
+        signalAsThePollerDoes(client, options.taskQueue, options.deliveries[i]!, timeoutMs)
+          .then(
+            () => {
+              if (i >= options.warmupCalls) latencies.push(performance.now() - t0);
+            },
+            () => {
+              failures += 1;
+            },
+          )
+          .finally(() => {
+            inFlight -= 1;
+            placeFreed?.();
+            placeFreed = null;
+          }),
       );
     }
     await Promise.all(calls);
