@@ -178,11 +178,11 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
     '',
     'Scaling (poller, backlog drain, each point on a fresh dev server):',
     '',
-    '| events | in-flight | events/s | CPU (cores) | peak RSS (MB) | deadline failures | limit at end |',
-    '|---:|---:|---:|---:|---:|---:|---:|',
+    '| events | in-flight | events/s | ceiling events/s | poller / ceiling | CPU (cores) | peak RSS (MB) | deadline failures | limit at end |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...[...r.scaling.events, ...r.scaling.in_flight].map(
       (p) =>
-        `| ${p.events} | ${p.in_flight} | ${p.poller_events_per_s} | ${p.poller_cpu_cores} | ${p.poller_peak_rss_mb} | ${n(p.deadline_failures)} | ${n(p.in_flight_limit_at_end)} |`,
+        `| ${p.events} | ${p.in_flight} | ${p.poller_events_per_s} | ${n(p.ceiling_events_per_s)} | ${n(p.poller_over_ceiling)} | ${p.poller_cpu_cores} | ${p.poller_peak_rss_mb} | ${n(p.deadline_failures)} | ${n(p.in_flight_limit_at_end)} |`,
     ),
     '',
     `![throughput and latency](${chartPath})`,

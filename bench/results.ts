@@ -25,6 +25,12 @@ export interface ScalingPoint {
   released_for_retry?: number | null;
   /** The adaptive in-flight limit when the run ended. */
   in_flight_limit_at_end?: number | null;
+  /**
+   * Backlog sizes only: the bare client over the same events on a fresh server just before,
+   * so a slope the server itself has (a growing history store) is told apart from the poller's.
+   */
+  ceiling_events_per_s?: number | null;
+  poller_over_ceiling?: number | null;
 }
 
 /** One ceiling run and one poller run on fresh servers, back to back. */

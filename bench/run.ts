@@ -500,10 +500,18 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   if (want('scaling')) {
     for (const events of config.scalingEvents) {
       const w = generateWorkload({ events, videos: Math.max(1, Math.floor(events / 4)), seed: config.seed });
-      log(`scaling: ${events} events, in-flight ${config.inFlight}`);
+      log(`scaling: ${events} events, ceiling then poller, in-flight ${config.inFlight}`);
+      const ceiling = await ceilingOnFreshServer(w.events.map(toDelivery));
       const r = await pollerBacklog(w.events, config.inFlight);
-      results.scaling.events.push(scalingPoint(events, config.inFlight, r));
-      log(`scaling: ${events} events -> ${r.events_per_s} events/s, ${r.peak_rss_mb} MB`);
+      results.scaling.events.push({
+        ...scalingPoint(events, config.inFlight, r),
+        ceiling_events_per_s: ceiling.events_per_s,
+        poller_over_ceiling: ratio(r.events_per_s, ceiling.events_per_s),
+      });
+      log(
+        `scaling: ${events} events -> ceiling ${ceiling.events_per_s}, poller ${r.events_per_s} events/s ` +
+          `(${ratio(r.events_per_s, ceiling.events_per_s)}), ${r.peak_rss_mb} MB`,
+      );
       noteLoad(`scaling_${events}_events`);
     }
     const w = generateWorkload({
