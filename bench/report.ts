@@ -141,7 +141,10 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
           `Poller CPU: **${r.cpu.poller_cores_per_1k}** cores per 1,000 events/s (backlog run)` +
             (r.cpu.ceiling_client_cores_per_1k != null
               ? `; the bare client alone (ceiling run): ${r.cpu.ceiling_client_cores_per_1k} cores per 1,000 calls/s.`
-              : '.'),
+              : '.') +
+            (r.scenarios.poller?.emulator_cpu_cores !== undefined
+              ? ` Beside the poller's backlog run, the MNS emulator (the bench process) used ${r.scenarios.poller.emulator_cpu_cores} cores.`
+              : ''),
           '',
         ]
       : []),
