@@ -303,15 +303,18 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.latency.rate_events_per_s = paced.rate_events_per_s;
     results.latency.with_warmup_p99_ms = paced.latency_with_warmup.p99_ms;
     // The bare client at the same pace, on a fresh server: the floor the poller is compared with.
-    const bare = await withBenchStack(benchStack, ({ temporal }) =>
-      runBarePaced({
-        temporal: temporal.clientEnv,
-        taskQueue: benchStack.taskQueue,
-        deliveries: latencyWorkload.events.map(toDelivery),
-        ratePerS: rate,
-        warmupCalls: warmup,
-      }),
-    );
+    const barePacedOnFreshServer = (maxInFlight?: number) =>
+      withBenchStack(benchStack, ({ temporal }) =>
+        runBarePaced({
+          temporal: temporal.clientEnv,
+          taskQueue: benchStack.taskQueue,
+          deliveries: latencyWorkload.events.map(toDelivery),
+          ratePerS: rate,
+          warmupCalls: warmup,
+          ...(maxInFlight !== undefined ? { maxInFlight } : {}),
+        }),
+      );
+    const bare = await barePacedOnFreshServer();
     results.scenarios.bare_paced = bare;
     results.latency.bare_paced_p50_ms = bare.call_latency.p50_ms;
     results.latency.bare_paced_p99_ms = bare.call_latency.p99_ms;
@@ -322,16 +325,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     );
     // The same, held to the poller's in-flight limit: what any bounded consumer meets when the
     // server stalls (the open-loop client above never waits for a place).
-    const bounded = await withBenchStack(benchStack, ({ temporal }) =>
-      runBarePaced({
-        temporal: temporal.clientEnv,
-        taskQueue: benchStack.taskQueue,
-        deliveries: latencyWorkload.events.map(toDelivery),
-        ratePerS: rate,
-        warmupCalls: warmup,
-        maxInFlight: config.inFlight,
-      }),
-    );
+    const bounded = await barePacedOnFreshServer(config.inFlight);
     results.scenarios.bare_paced_bounded = bounded;
     results.latency.bare_paced_bounded_p99_ms = bounded.call_latency.p99_ms;
     log(
