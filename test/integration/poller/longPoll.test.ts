@@ -6,30 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, afterEach, before, test } from 'node:test';
+import { test } from 'node:test';
 import pino from 'pino';
-import type { Counter } from 'prom-client';
 import { createRandom } from '../../../harness/random';
-import { newVideoId, PollerStack, uploadBody, waitFor } from './pollerStack';
+import { newVideoId, usePollerStack, total, uploadBody, waitFor } from './pollerStack';
 
-const stack = new PollerStack();
-before(async () => {
-  await stack.start();
-});
-afterEach(async () => {
-  stack.mns.setFaults({});
-  await stack.stopPollers();
-});
-after(async () => {
-  await stack.teardown();
-});
-
-async function total(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await counter.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
+const stack = usePollerStack((s) => s.mns.setFaults({}));
 
 /** A logger that keeps every line at warn and above, to assert on. */
 function capturingLogger(): { logger: pino.Logger; warnings: Array<{ msg: string; kind?: string }> } {

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, afterEach, before, test } from 'node:test';
-import type { Counter } from 'prom-client';
+import { test } from 'node:test';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import { decode } from '../../../src/events';
 import { startHealthServer } from '../../../src/observability/healthServer';
@@ -18,8 +17,9 @@ import {
   credentials,
   newVideoId,
   observingSignals,
-  PollerStack,
+  usePollerStack,
   region,
+  total,
   uploadBody,
   waitFor,
 } from './pollerStack';
@@ -29,23 +29,7 @@ import { cliMain } from '../../../harness/stack/paths';
 import { childEnvironment } from '../../../harness/stack/stack';
 import { spawn, type ChildProcess } from 'node:child_process';
 
-const stack = new PollerStack();
-before(async () => {
-  await stack.start();
-});
-afterEach(async () => {
-  await stack.stopPollers();
-});
-after(async () => {
-  await stack.teardown();
-});
-
-async function total(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await counter.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
+const stack = usePollerStack();
 
 function transportFor(spec: QueueSpec): QueueTransport {
   return createMnsQueue({ spec, credentials, timeoutMs: 5_000, waitSeconds: 1 });

@@ -1,3 +1,5 @@
+import type { Counter } from 'prom-client';
+import { after, afterEach, before } from 'node:test';
 import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { defaultPayloadConverter, type Client } from '@temporalio/client';
@@ -211,6 +213,33 @@ export const testTuning: PollerTuning = {
   shutdownTimeoutMs: 10_000,
   queueGaugeIntervalSeconds: 30,
 };
+
+/**
+ * One stack for a test file: started before its first test, its pollers stopped after each
+ * (after `afterEachTest`, for a file that resets more), torn down at the end.
+ */
+export function usePollerStack(afterEachTest?: (stack: PollerStack) => void): PollerStack {
+  const stack = new PollerStack();
+  before(async () => {
+    await stack.start();
+  });
+  afterEach(async () => {
+    afterEachTest?.(stack);
+    await stack.stopPollers();
+  });
+  after(async () => {
+    await stack.teardown();
+  });
+  return stack;
+}
+
+/** The sum of a counter's series whose labels include `labels`. */
+export async function total(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
+  const { values } = await counter.get();
+  return values
+    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
+    .reduce((sum, v) => sum + v.value, 0);
+}
 
 /** Polls until the check passes; the timeout is generous because the machine is shared. */
 export async function waitFor(

@@ -1,36 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, afterEach, before, test } from 'node:test';
-import type { Counter } from 'prom-client';
+import { test } from 'node:test';
 import { classifyTemporalError } from '../../../src/poller/temporalErrors';
 import { pipelineStateQuery, videoWorkflowId } from '../../../src/shared/definitions';
 import { sharedTemporalSkip } from '../../harness/temporal';
-import { newVideoId, PollerStack, uploadBody, waitFor } from './pollerStack';
+import { newVideoId, usePollerStack, total, uploadBody, waitFor } from './pollerStack';
 
 /**
  * A failed signal hands its message back with a short visibility (ChangeMessageVisibility), so
  * it comes back in seconds. Every queue here has a two-minute visibility timeout: a message that
  * waited for its lease to run out could not be delivered within the waits below.
  */
-const stack = new PollerStack();
-before(async () => {
-  await stack.start();
-});
-afterEach(async () => {
-  await stack.stopPollers();
-});
-after(async () => {
-  await stack.teardown();
-});
+const stack = usePollerStack();
 
 const leaseSeconds = 120;
 const longLease = { visibilityTimeoutSeconds: leaseSeconds, visibilityExtendBeforeSeconds: 10 };
-
-async function total(counter: Counter<string>, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await counter.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 test(
   'signals failing while Temporal is down release their messages at once; all are delivered once it is back',
