@@ -47,6 +47,10 @@ export interface BenchConfig {
   pairs: number;
   /** Events per run of a pair. */
   pairEvents: number;
+  /** Alternating paced poller / paced bare-client pairs on fresh servers (the latency ratio is their median). */
+  latencyPairs: number;
+  /** Events per paced run of a latency pair. */
+  latencyPairEvents: number;
   /** The paced worker run: videos per second. */
   workerVideosPerSecond: number;
   /** Temporal slowed mid-run: seconds before, during and after the slow window, and the poller's in-flight maximum. */
@@ -112,6 +116,8 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scalingInFlightEvents: int(env, 'BENCH_SCALING_IN_FLIGHT_EVENTS', quick ? 1_000 : 10_000),
     pairs: int(env, 'BENCH_PAIRS', 3),
     pairEvents: int(env, 'BENCH_PAIR_EVENTS', quick ? 2_000 : 10_000),
+    latencyPairs: int(env, 'BENCH_LATENCY_PAIRS', 3),
+    latencyPairEvents: int(env, 'BENCH_LATENCY_PAIR_EVENTS', quick ? 500 : 3_000),
     workerVideosPerSecond: int(env, 'BENCH_WORKER_VIDEOS_PER_S', 10),
     slowBeforeS: int(env, 'BENCH_SLOW_BEFORE_S', quick ? 10 : 30),
     slowForS: int(env, 'BENCH_SLOW_FOR_S', quick ? 10 : 30),

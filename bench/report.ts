@@ -123,6 +123,16 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
           '',
         ]
       : []),
+    ...(r.latency.pairs && r.latency.pairs.length > 0
+      ? [
+          `Alternating paced poller / bare-client pairs (fresh servers each), p99: ` +
+            r.latency.pairs
+              .map((p) => `${n(p.poller_p99_ms)} / ${n(p.bare_p99_ms)} ms (${n(p.poller_over_bare_p99)})`)
+              .join(', ') +
+            `; median poller / bare = **${n(r.latency.poller_over_bare_p99_median)}**.`,
+          '',
+        ]
+      : []),
     ...(r.throughput.pairs && r.throughput.pairs.length > 0
       ? [
           `Alternating ceiling/poller pairs (fresh servers each): ` +

@@ -41,6 +41,13 @@ export interface ThroughputPair {
   load_average_1m: number;
 }
 
+export interface LatencyPair {
+  poller_p99_ms: number | null;
+  bare_p99_ms: number | null;
+  poller_over_bare_p99: number | null;
+  load_average_1m: number;
+}
+
 export interface WorkerLatency extends LatencySummary {
   videos: number;
   /** Set for a paced run: a new video every 1/rate seconds. */
@@ -102,6 +109,9 @@ export interface BenchResults {
     poller_over_bare_p99?: number | null;
     /** The bare client paced at the same rate but held to the poller's in-flight limit (schedule → reply). */
     bare_paced_bounded_p99_ms?: number | null;
+    /** Alternating paced poller / bare-client runs on fresh servers: the ratio the goal is judged on. */
+    pairs?: LatencyPair[];
+    poller_over_bare_p99_median?: number | null;
   };
   memory: {
     poller_peak_rss_mb: number | null;
@@ -193,7 +203,11 @@ export function evaluateTargets(r: BenchResults): BenchResults['targets'] {
       r.throughput.poller_over_ceiling_median ?? null,
       (v) => v >= 0.95,
     ),
-    paced_p99_over_bare_paced_p99: check('<= 1.5', r.latency.poller_over_bare_p99 ?? null, (v) => v <= 1.5),
+    paced_p99_over_bare_paced_p99: check(
+      '<= 1.5',
+      r.latency.poller_over_bare_p99_median ?? r.latency.poller_over_bare_p99 ?? null,
+      (v) => v <= 1.5,
+    ),
     worker_paced_p99_ms: check('< 500 ms', r.worker?.paced_p99_ms ?? null, (v) => v < 500),
     poller_cores_per_1k: check('<= 0.25', r.cpu.poller_cores_per_1k ?? null, (v) => v <= 0.25),
     poller_peak_rss_under_120_mb: check('< 120 MB', r.memory.poller_peak_rss_mb, (v) => v < 120),

@@ -9,8 +9,18 @@ export interface DeleteBatcherOptions {
   transport: QueueTransport;
   /** MNS allows 16 handles per BatchDeleteMessage. */
   maxBatch: number;
-  /** How long a lone delete waits for company; small, since it adds to enqueue-to-delete latency. */
+  /**
+   * How long a lone delete waits for company under full load; small, since it adds to
+   * enqueue-to-delete latency.
+   */
   lingerMs: number;
+  /**
+   * How busy the consumer is, from 0 (nothing in flight) to 1 (every slot taken); the linger is
+   * scaled by it. With slots to spare a delete goes out at once, since latency is then free to
+   * give; when every slot is taken, CPU is what limits throughput and the whole linger is spent
+   * filling batches. Without it the full linger always applies.
+   */
+  busyness?: () => number;
   /** Attempts per batch for retryable whole-call failures (5xx, network, timeout). */
   maxAttempts: number;
   backoff: () => Backoff;
@@ -42,8 +52,13 @@ export class DeleteBatcher {
     return new Promise((resolve) => {
       this.pending.push({ lease, resolve });
       if (this.pending.length >= this.options.maxBatch) this.flushNow();
-      else this.timer ??= setTimeout(() => this.flushNow(), this.options.lingerMs);
+      else this.timer ??= setTimeout(() => this.flushNow(), this.lingerNow());
     });
+  }
+
+  private lingerNow(): number {
+    const busyness = this.options.busyness?.() ?? 1;
+    return Math.round(this.options.lingerMs * Math.min(1, Math.max(0, busyness)));
   }
 
   /** Sends everything pending and waits for every batch under way. */

@@ -97,6 +97,48 @@ test('deletes are batched up to 16 per call; stale handles are reported as stale
   assert.equal(outcomes[19], 'stale');
 });
 
+test('the linger scales with busyness: a delete goes out at once when idle, waits the linger when every slot is taken', async (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const queue = new RecordingQueue();
+  let busyness = 0;
+  const batcher = new DeleteBatcher({
+    transport: queue,
+    maxBatch: 16,
+    lingerMs: 1_000,
+    maxAttempts: 1,
+    backoff: () => new Backoff({ initialMs: 1, maxMs: 1 }),
+    now: () => 0,
+    busyness: () => busyness,
+  });
+  const idle = new Lease(message('idle'));
+  queue.live.add('idle');
+  const idleDeleted = batcher.delete(idle);
+  t.mock.timers.tick(0);
+  assert.equal(await idleDeleted, 'deleted');
+  assert.deepEqual(queue.deleteCalls, [['idle']]);
+
+  busyness = 1;
+  const busy = ['b1', 'b2'].map((h) => {
+    queue.live.add(h);
+    return batcher.delete(new Lease(message(h)));
+  });
+  t.mock.timers.tick(999);
+  await Promise.resolve();
+  assert.equal(queue.deleteCalls.length, 1, 'still lingering for company');
+  t.mock.timers.tick(1);
+  assert.deepEqual(await Promise.all(busy), ['deleted', 'deleted']);
+  assert.deepEqual(queue.deleteCalls, [['idle'], ['b1', 'b2']]);
+
+  busyness = 0.5;
+  queue.live.add('half');
+  const half = batcher.delete(new Lease(message('half')));
+  t.mock.timers.tick(499);
+  await Promise.resolve();
+  assert.equal(queue.deleteCalls.length, 2, 'half the linger at half the load');
+  t.mock.timers.tick(1);
+  assert.equal(await half, 'deleted');
+});
+
 test('a failing BatchDeleteMessage is retried while leases last, then reported failed', async () => {
   const queue = new RecordingQueue();
   const options = {
