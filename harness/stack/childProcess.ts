@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tieToParent } from './parentWatchdog';
 import type { PartExit, StackPart } from './part';
@@ -29,6 +30,14 @@ export interface SupervisedProcess extends StackPart {
   readonly logFile: string | null;
   /** SIGTERM, then SIGKILL after graceMs (default 10 s). */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The child died before its readiness probe passed; the message carries its log's tail. */
+export class ExitedDuringStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExitedDuringStartError';
+  }
 }
 
 const liveChildren = new Set<ChildProcess>();
@@ -88,7 +97,14 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
       if (child !== spawned || !isRunning()) {
         // Killed on purpose while starting: the next start() brings it back.
         if (expectingExit) return;
-        throw new Error(`${options.name} exited during start${where}`);
+        // Its output is what explains it, and a test's data dir may be gone by the time
+        // anyone reads the file: so the tail goes into the error.
+        await Promise.race([once(spawned, 'close'), sleep(1_000)]);
+        const status = `code=${spawned.exitCode} signal=${spawned.signalCode}`;
+        const tail = options.logFile ? await logTail(options.logFile, 2_000) : '';
+        throw new ExitedDuringStartError(
+          `${options.name} exited during start (${status})${where}${tail ? `; its log ends:\n${tail}` : ''}`,
+        );
       }
       if (await options.ready().catch(() => false)) return;
       await sleep(200);
@@ -133,4 +149,22 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
       log = null;
     },
   };
+}
+
+/** The last `bytes` of a log file, or '' when it cannot be read. */
+async function logTail(file: string, bytes: number): Promise<string> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      const { size } = await handle.stat();
+      const length = Math.min(size, bytes);
+      const buffer = Buffer.alloc(length);
+      await handle.read(buffer, 0, length, size - length);
+      return buffer.toString('utf8').trim();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return '';
+  }
 }
