@@ -12,6 +12,7 @@ import { ConcurrencyLimit } from './concurrencyLimit';
 import { adaptingConcurrency } from './adaptiveSignaller';
 import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
+import { createMnsHttpQueue } from '../mns/httpQueue';
 import { createMnsQueue } from './mnsQueue';
 import { createQueueGauges } from './queueGauges';
 import { deadLetterReasons } from './deadLetter';
@@ -26,7 +27,7 @@ export interface PollerOptions {
   /** Health check of Temporal; the circuit breaker calls it while open. */
   probe: () => Promise<void>;
   decode: (body: string) => DecodeResult;
-  /** Defaults to the official MNS SDK for each configured queue. */
+  /** Defaults to the MNS transport `VODFLOW_MNS_TRANSPORT` names (the official SDK unless `http`), per queue. */
   transportFor?: (spec: QueueSpec) => QueueTransport;
   metrics?: PollerMetrics;
   logger?: Logger;
@@ -63,7 +64,8 @@ export function createPoller(options: PollerOptions): Poller {
     options.transportFor ??
     ((spec: QueueSpec) => {
       if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
-      return createMnsQueue({
+      const create = tuning.mnsTransport === 'http' ? createMnsHttpQueue : createMnsQueue;
+      return create({
         spec,
         credentials,
         timeoutMs: tuning.mnsTimeoutMs,
