@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { VodflowConfig } from '../config';
+import type { MnsTransportName } from '../config/schema';
 import type { QueueSpec } from '../config/queueSpec';
 import type { DecodeResult } from '../events/model';
 import { createLogger, type Logger } from '../observability/logger';
@@ -13,7 +14,7 @@ import { adaptingConcurrency } from './adaptiveSignaller';
 import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
 import { createMnsHttpQueue } from '../mns/httpQueue';
-import { createMnsQueue } from './mnsQueue';
+import { createMnsQueue, type MnsQueueOptions } from './mnsQueue';
 import { createQueueGauges } from './queueGauges';
 import { deadLetterReasons } from './deadLetter';
 import { QueueConsumer } from './queueConsumer';
@@ -53,6 +54,11 @@ export interface Poller {
   inFlight(): number;
 }
 
+/** The QueueTransport factory `VODFLOW_MNS_TRANSPORT` names (docs/POLLER.md, "The lean MNS transport"). */
+export function mnsTransportFactory(name: MnsTransportName): (options: MnsQueueOptions) => QueueTransport {
+  return name === 'http' ? createMnsHttpQueue : createMnsQueue;
+}
+
 /** One poller process: a consumer per configured queue, sharing the in-flight bound and breaker. */
 export function createPoller(options: PollerOptions): Poller {
   const { config } = options;
@@ -64,8 +70,7 @@ export function createPoller(options: PollerOptions): Poller {
     options.transportFor ??
     ((spec: QueueSpec) => {
       if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
-      const create = tuning.mnsTransport === 'http' ? createMnsHttpQueue : createMnsQueue;
-      return create({
+      return mnsTransportFactory(tuning.mnsTransport)({
         spec,
         credentials,
         timeoutMs: tuning.mnsTimeoutMs,
