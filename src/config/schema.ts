@@ -111,6 +111,8 @@ const queueObject = z.strictObject({
 const queuesSetting = z.union([z.string(), z.array(z.union([z.string(), queueObject]))]);
 
 export const workerTuners = ['fixed', 'resource-based'] as const;
+export const mnsTransports = ['sdk', 'http'] as const;
+export type MnsTransportName = (typeof mnsTransports)[number];
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const sdkLogLevels = ['error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -164,6 +166,11 @@ export const settingsSchema = z.object({
   // 20 ms: deletes are off the critical path (the signal is already persisted), and fuller
   // batches cut the poller's CPU per event by about a fifth (docs/BENCHMARKS.md).
   VODFLOW_DELETE_LINGER_MS: intSetting(0, 1_000, 20),
+  // How the poller speaks to MNS: the official SDK, or the lean HTTP client that saves the
+  // SDK's share of the poller's CPU (docs/POLLER.md, "The lean MNS transport").
+  VODFLOW_MNS_TRANSPORT: z
+    .enum(mnsTransports, { error: `must be one of ${mnsTransports.join(', ')}` })
+    .default('sdk'),
   VODFLOW_SHUTDOWN_TIMEOUT_MS: intSetting(100, 600_000, 20_000),
 
   // Worker slots and cache (docs/CONFIGURATION.md has sizes for 2 cores and larger machines).
@@ -268,6 +275,8 @@ export interface PollerTuning {
   /** Per MNS call, on top of the long-poll wait for receives. */
   mnsTimeoutMs: number;
   deleteLingerMs: number;
+  /** `sdk`: @alicloud/mns (poller/mnsQueue.ts); `http`: the lean client (mns/httpQueue.ts). */
+  mnsTransport: MnsTransportName;
   shutdownTimeoutMs: number;
   /** How often the poller samples its queues' depth and oldest message (0: never). */
   queueGaugeIntervalSeconds: number;
@@ -456,6 +465,7 @@ export function buildConfig(
       signalTimeoutMs: s.VODFLOW_SIGNAL_TIMEOUT_MS,
       mnsTimeoutMs: s.VODFLOW_MNS_TIMEOUT_MS,
       deleteLingerMs: s.VODFLOW_DELETE_LINGER_MS,
+      mnsTransport: s.VODFLOW_MNS_TRANSPORT,
       shutdownTimeoutMs: s.VODFLOW_SHUTDOWN_TIMEOUT_MS,
       queueGaugeIntervalSeconds: s.VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS,
     },

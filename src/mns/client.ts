@@ -3,6 +3,7 @@
  * emulator alike, plus the queue-URL parser and the error classification the poller uses.
  */
 import MNSClient from '@alicloud/mns';
+import { MnsBadResponseError, MnsServiceError, MnsTimeoutError } from './errors';
 
 export type MnsClient = MNSClient;
 export type {
@@ -199,30 +200,25 @@ function classified(kind: MnsErrorKind, code?: string, status?: number): MnsErro
   };
 }
 
-/** Maps whatever an `@alicloud/mns` call rejected with onto what the caller should do. */
+/**
+ * Maps whatever an MNS call rejected with, from the `@alicloud/mns` SDK or the lean transport
+ * (httpQueue.ts), onto what the caller should do. Both transports' errors land on the same kinds.
+ */
 export function classifyMnsError(err: unknown): MnsErrorClass {
   if (err instanceof MnsUnexpectedStatusError) return classifyStatus(err.status);
+  if (err instanceof MnsServiceError) {
+    return err.code === undefined ? classifyStatus(err.status) : classifyServiceCode(err.code, err.status);
+  }
+  if (err instanceof MnsTimeoutError) return classified('timeout');
+  if (err instanceof MnsBadResponseError) return classified('server', undefined, err.status);
   if (!(err instanceof Error)) return classified('client');
   const name = err.name;
   const errno = (err as NodeJS.ErrnoException).code;
   // The SDK names service errors 'MNS' + Code + 'Error' and puts the status into the message.
   const service = /^MNS(.+)Error$/.exec(name);
   if (service) {
-    const code = service[1]!;
     const statusMatch = / failed with (\d{3})\./.exec(err.message);
-    const status = statusMatch ? Number(statusMatch[1]) : undefined;
-    if (code === 'MessageNotExist') return classified('message-not-exist', code, status);
-    if (code === 'ReceiptHandleError') return classified('receipt-handle-invalid', code, status);
-    if (code === 'QueueNotExist') return classified('queue-not-exist', code, status);
-    if (authCodes.has(code)) return classified('auth', code, status);
-    // TooManyRequests (429) is the current throttling answer; QpsLimitExceeded the old one.
-    if (code === 'TooManyRequests' || code === 'QpsLimitExceeded' || status === 429) {
-      return classified('throttled', code, status);
-    }
-    if (serverCodes.has(code) || (status !== undefined && status >= 500)) {
-      return classified('server', code, status);
-    }
-    return classified('client', code, status);
+    return classifyServiceCode(service[1]!, statusMatch ? Number(statusMatch[1]) : undefined);
   }
   // httpx names both its connect and read timeouts RequestTimeoutError.
   if (name === 'RequestTimeoutError' || errno === 'ETIMEDOUT' || errno === 'ESOCKETTIMEDOUT') {
@@ -240,6 +236,22 @@ export function classifyMnsError(err: unknown): MnsErrorClass {
     return classified('server');
   }
   return classified('client');
+}
+
+/** An MNS `<Error><Code>` with the status it came with. */
+function classifyServiceCode(code: string, status: number | undefined): MnsErrorClass {
+  if (code === 'MessageNotExist') return classified('message-not-exist', code, status);
+  if (code === 'ReceiptHandleError') return classified('receipt-handle-invalid', code, status);
+  if (code === 'QueueNotExist') return classified('queue-not-exist', code, status);
+  if (authCodes.has(code)) return classified('auth', code, status);
+  // TooManyRequests (429) is the current throttling answer; QpsLimitExceeded the old one.
+  if (code === 'TooManyRequests' || code === 'QpsLimitExceeded' || status === 429) {
+    return classified('throttled', code, status);
+  }
+  if (serverCodes.has(code) || (status !== undefined && status >= 500)) {
+    return classified('server', code, status);
+  }
+  return classified('client', code, status);
 }
 
 function classifyStatus(status: number): MnsErrorClass {

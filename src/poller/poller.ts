@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { VodflowConfig } from '../config';
+import type { MnsTransportName } from '../config/schema';
 import type { QueueSpec } from '../config/queueSpec';
 import type { DecodeResult } from '../events/model';
 import { createLogger, type Logger } from '../observability/logger';
@@ -12,7 +13,8 @@ import { ConcurrencyLimit } from './concurrencyLimit';
 import { adaptingConcurrency } from './adaptiveSignaller';
 import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
-import { createMnsQueue } from './mnsQueue';
+import { createMnsHttpQueue } from '../mns/httpQueue';
+import { createMnsQueue, type MnsQueueOptions } from './mnsQueue';
 import { createQueueGauges } from './queueGauges';
 import { deadLetterReasons } from './deadLetter';
 import { QueueConsumer } from './queueConsumer';
@@ -26,7 +28,7 @@ export interface PollerOptions {
   /** Health check of Temporal; the circuit breaker calls it while open. */
   probe: () => Promise<void>;
   decode: (body: string) => DecodeResult;
-  /** Defaults to the official MNS SDK for each configured queue. */
+  /** Defaults to the MNS transport `VODFLOW_MNS_TRANSPORT` names (the official SDK unless `http`), per queue. */
   transportFor?: (spec: QueueSpec) => QueueTransport;
   metrics?: PollerMetrics;
   logger?: Logger;
@@ -52,6 +54,11 @@ export interface Poller {
   inFlight(): number;
 }
 
+/** The QueueTransport factory `VODFLOW_MNS_TRANSPORT` names (docs/POLLER.md, "The lean MNS transport"). */
+export function mnsTransportFactory(name: MnsTransportName): (options: MnsQueueOptions) => QueueTransport {
+  return name === 'http' ? createMnsHttpQueue : createMnsQueue;
+}
+
 /** One poller process: a consumer per configured queue, sharing the in-flight bound and breaker. */
 export function createPoller(options: PollerOptions): Poller {
   const { config } = options;
@@ -63,7 +70,7 @@ export function createPoller(options: PollerOptions): Poller {
     options.transportFor ??
     ((spec: QueueSpec) => {
       if (!credentials) throw new Error('the poller needs ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET');
-      return createMnsQueue({
+      return mnsTransportFactory(tuning.mnsTransport)({
         spec,
         credentials,
         timeoutMs: tuning.mnsTimeoutMs,

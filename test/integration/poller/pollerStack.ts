@@ -186,6 +186,7 @@ const tuningSetting: Record<keyof PollerTuning, string> = {
   signalTimeoutMs: 'VODFLOW_SIGNAL_TIMEOUT_MS',
   mnsTimeoutMs: 'VODFLOW_MNS_TIMEOUT_MS',
   deleteLingerMs: 'VODFLOW_DELETE_LINGER_MS',
+  mnsTransport: 'VODFLOW_MNS_TRANSPORT',
   shutdownTimeoutMs: 'VODFLOW_SHUTDOWN_TIMEOUT_MS',
   queueGaugeIntervalSeconds: 'VODFLOW_QUEUE_GAUGE_INTERVAL_SECONDS',
 };
@@ -210,6 +211,7 @@ export const testTuning: PollerTuning = {
   signalTimeoutMs: 3_000,
   mnsTimeoutMs: 5_000,
   deleteLingerMs: 2,
+  mnsTransport: 'sdk',
   shutdownTimeoutMs: 10_000,
   queueGaugeIntervalSeconds: 30,
 };

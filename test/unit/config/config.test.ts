@@ -519,3 +519,15 @@ test('a bad AuthKey or callback URL is named, the key never printed; plain http 
     ['VODFLOW_CALLBACK_URL: the callback URL is plain http'],
   );
 });
+
+test('VODFLOW_MNS_TRANSPORT picks the SDK by default, the lean HTTP client when asked, nothing else', () => {
+  assert.equal(loadConfig({ role: 'poller', env: base }).poller.mnsTransport, 'sdk');
+  assert.equal(
+    loadConfig({ role: 'poller', env: { ...base, VODFLOW_MNS_TRANSPORT: 'http' } }).poller.mnsTransport,
+    'http',
+  );
+  assert.deepEqual(
+    problemsOf(() => loadConfig({ role: 'poller', env: { ...base, VODFLOW_MNS_TRANSPORT: 'fetch' } })),
+    ['VODFLOW_MNS_TRANSPORT must be one of sdk, http'],
+  );
+});

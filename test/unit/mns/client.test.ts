@@ -8,6 +8,7 @@ import {
   mnsClientTimeouts,
   parseMnsQueueUrl,
 } from '../../../src/mns/client';
+import { MnsBadResponseError, MnsServiceError, MnsTimeoutError } from '../../../src/mns/errors';
 
 test('parseMnsQueueUrl takes account and region from an MNS host', () => {
   assert.deepEqual(parseMnsQueueUrl('http://1234567.mns.cn-shanghai.aliyuncs.com/vod-events'), {
@@ -82,6 +83,43 @@ test('classifyMnsError maps transport failures', () => {
   assert.deepEqual(classifyMnsError(reset), { kind: 'network', retryable: true });
   assert.equal(classifyMnsError(new Error('socket hang up')).kind, 'network');
   assert.equal(classifyMnsError('weird').kind, 'client');
+});
+
+test("the lean transport's errors land on the same kinds as the SDK's", () => {
+  const pairs: Array<[string, number]> = [
+    ['MessageNotExist', 404],
+    ['ReceiptHandleError', 400],
+    ['QueueNotExist', 404],
+    ['SignatureDoesNotMatch', 403],
+    ['InvalidAccessKeyId', 403],
+    ['TimeExpired', 408],
+    ['TooManyRequests', 429],
+    ['QpsLimitExceeded', 400],
+    ['InternalError', 500],
+    ['ServiceUnavailable', 503],
+    ['MalformedXML', 400],
+  ];
+  for (const [code, status] of pairs) {
+    const lean = new MnsServiceError('SendMessage', status, code, '5DF07C9B31383790319F4D26', 'text');
+    assert.deepEqual(classifyMnsError(lean), classifyMnsError(sdkError(code, status)), code);
+  }
+  // Not an MNS error document (a proxy's page): by status, as MnsUnexpectedStatusError is.
+  for (const status of [401, 403, 429, 502, 503, 404, 200]) {
+    assert.deepEqual(
+      classifyMnsError(new MnsServiceError('SendMessage', status, undefined, undefined, undefined)),
+      classifyMnsError(new MnsUnexpectedStatusError('SendMessage', status)),
+      String(status),
+    );
+  }
+  assert.deepEqual(classifyMnsError(new MnsTimeoutError('BatchReceiveMessage', 25_000)), {
+    kind: 'timeout',
+    retryable: true,
+  });
+  assert.deepEqual(classifyMnsError(new MnsBadResponseError('BatchReceiveMessage', 200, 'too large')), {
+    kind: 'server',
+    status: 200,
+    retryable: true,
+  });
 });
 
 test('assertMnsStatus turns an unexpected non-XML status into a classified error', () => {
