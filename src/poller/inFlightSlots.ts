@@ -1,8 +1,7 @@
 import { WakeUps } from './wakeUps';
 
 /**
- * The bound on messages in progress: received, and not yet signalled or given up (a message
- * waiting only for its batched delete has left it; its lease is still kept). A receive loop
+ * The bound on messages held at once (received, not yet deleted or given up). A receive loop
  * takes up to a batch of slots before it asks MNS for messages, so a slow Temporal makes the
  * loops ask for fewer messages and then none: backpressure instead of expiring leases.
  */

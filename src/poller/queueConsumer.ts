@@ -203,13 +203,7 @@ export class QueueConsumer {
     this.leases.add(lease);
     this.extender.track(lease);
     this.options.metrics.inFlight.inc(this.labels);
-    let slotHeld = true;
-    const releaseSlot = () => {
-      if (!slotHeld) return;
-      slotHeld = false;
-      this.options.slots.release(1);
-    };
-    const run = this.process(lease, releaseSlot)
+    const run = this.process(lease)
       .catch((err: unknown) => {
         // process() handles every expected failure; this is a bug guard that keeps the loop alive.
         this.log.error({ messageId: message.messageId, err: errorSummary(err) }, 'message handling crashed');
@@ -219,18 +213,13 @@ export class QueueConsumer {
         this.extender.untrack(lease);
         this.leases.delete(lease);
         this.processing.delete(run);
-        releaseSlot();
+        this.options.slots.release(1);
         this.options.metrics.inFlight.dec(this.labels);
       });
     this.processing.add(run);
   }
 
-  /**
-   * `releaseSlot` frees the message's in-flight slot once its signal is settled: the bound is on
-   * work Temporal is doing (the adaptive limit follows its latency), and a message waiting for its
-   * batched delete no longer gives it any, so the next receive need not wait for the delete.
-   */
-  private async process(lease: Lease, releaseSlot: () => void): Promise<MessageOutcome> {
+  private async process(lease: Lease): Promise<MessageOutcome> {
     const { tuning, decode, signaller, breaker, metrics } = this.options;
     const message = lease.message;
     if (message.dequeueCount > tuning.maxDequeueCount) {
@@ -296,7 +285,6 @@ export class QueueConsumer {
         );
       }
     }
-    releaseSlot();
     return this.settle(lease, await this.deleter.delete(lease));
   }
 

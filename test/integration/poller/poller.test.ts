@@ -120,41 +120,6 @@ test('each message is deleted only after its signal is persisted and in the work
   }
 });
 
-test('a message waiting for its batched delete frees its in-flight slot: the next one is signalled meanwhile', async () => {
-  const queue = await stack.queue('it-slot-free', 30);
-  const videos = [newVideoId(), newVideoId(), newVideoId(), newVideoId()];
-  for (const [i, video] of videos.entries()) await stack.send(queue, uploadBody(video, i));
-  const batches: number[] = [];
-  const recording = (spec: QueueSpec): QueueTransport => {
-    const real = transportFor(spec);
-    return {
-      receive: (max, wait) => real.receive(max, wait),
-      changeVisibility: (handle, seconds) => real.changeVisibility(handle, seconds),
-      deleteBatch: (handles) => {
-        batches.push(handles.length);
-        return real.deleteBatch(handles);
-      },
-      sendDeadLetter: (body) => real.sendDeadLetter(body),
-    };
-  };
-  // One slot and a linger of a whole second: were the slot held until the delete, every
-  // message would wait out its own linger alone, one BatchDeleteMessage each.
-  const poller = await stack.poller(
-    stack.config([queue], { maxInFlight: 1, batchSize: 1, receiveLoopsPerQueue: 1, deleteLingerMs: 1_000 }),
-    { transportFor: recording },
-  );
-  const deleted = () => total(poller.metrics.deleted, { queue: queue.queue, result: 'deleted' });
-  await waitFor('all four deleted', async () => (await deleted()) === videos.length);
-  assert.equal(
-    batches.reduce((a, b) => a + b, 0),
-    videos.length,
-  );
-  assert.ok(
-    batches.some((size) => size > 1),
-    `deletes shared a batch while later messages were signalled (batches: ${batches.join(', ')})`,
-  );
-});
-
 test('invalid, id-less and too-often-received messages go to the dead-letter queue and never block the queue', async () => {
   const queue = await stack.queue('it-dlq', 1);
   const video = newVideoId();
