@@ -275,7 +275,7 @@ export interface PollerTuning {
   /** Per MNS call, on top of the long-poll wait for receives. */
   mnsTimeoutMs: number;
   deleteLingerMs: number;
-  /** `sdk`: @alicloud/mns (poller/mnsQueue.ts); `http`: the lean client (mns/httpQueue.ts). */
+  /** `sdk`: @alicloud/mns (poller/mnsQueue.ts); `http`: the lean client (poller/mnsHttpQueue.ts). */
   mnsTransport: MnsTransportName;
   shutdownTimeoutMs: number;
   /** How often the poller samples its queues' depth and oldest message (0: never). */

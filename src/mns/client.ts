@@ -202,7 +202,7 @@ function classified(kind: MnsErrorKind, code?: string, status?: number): MnsErro
 
 /**
  * Maps whatever an MNS call rejected with, from the `@alicloud/mns` SDK or the lean transport
- * (httpQueue.ts), onto what the caller should do. Both transports' errors land on the same kinds.
+ * (poller/mnsHttpQueue.ts), onto what the caller should do. Both transports' errors land on the same kinds.
  */
 export function classifyMnsError(err: unknown): MnsErrorClass {
   if (err instanceof MnsUnexpectedStatusError) return classifyStatus(err.status);

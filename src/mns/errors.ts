@@ -1,5 +1,5 @@
 /**
- * What the lean MNS transport (httpQueue.ts) throws. classifyMnsError (client.ts) reads these
+ * What the lean MNS transport (poller/mnsHttpQueue.ts) throws. classifyMnsError (client.ts) reads these
  * fields directly instead of parsing names and messages as it must for the SDK's errors.
  * Messages carry the operation, status, code and request id, never a key, a signature or a token.
  */

@@ -1,6 +1,6 @@
 /**
  * One signed MNS request and its whole answer, over node:http(s) with keep-alive: the transport
- * under the lean queue (httpQueue.ts). Every call has a deadline covering connect, wait and
+ * under the lean queue (poller/mnsHttpQueue.ts). Every call has a deadline covering connect, wait and
  * body, and an answer larger than any MNS answer can be is cut off rather than buffered.
  */
 import http from 'node:http';

@@ -1,7 +1,7 @@
 /**
  * MNS signature V2 as the client signs it (docs/MNS-PROTOCOL.md, "Signature V2"), byte for byte
  * what `@alicloud/mns` 1.2.0 sends (lib/client.js `buildHeaders` and `sign`), so the service, the
- * emulator and the SDK agree on every request the lean transport (httpQueue.ts) makes.
+ * emulator and the SDK agree on every request the lean transport (poller/mnsHttpQueue.ts) makes.
  */
 import { createHash, createHmac } from 'node:crypto';
 

@@ -13,7 +13,7 @@ import { ConcurrencyLimit } from './concurrencyLimit';
 import { adaptingConcurrency } from './adaptiveSignaller';
 import { createMnsClient } from '../mns/client';
 import type { BacklogReader } from '../mns/backlog';
-import { createMnsHttpQueue } from '../mns/httpQueue';
+import { createMnsHttpQueue } from './mnsHttpQueue';
 import { createMnsQueue, type MnsQueueOptions } from './mnsQueue';
 import { createQueueGauges } from './queueGauges';
 import { deadLetterReasons } from './deadLetter';

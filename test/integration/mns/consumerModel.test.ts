@@ -30,7 +30,7 @@ import { createLogger } from '../../../src/observability/logger';
 import { Backoff } from '../../../src/poller/backoff';
 import { DeleteBatcher } from '../../../src/poller/deleteBatcher';
 import { Lease } from '../../../src/poller/lease';
-import { createMnsHttpQueue } from '../../../src/mns/httpQueue';
+import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import { createMnsQueue, type MnsQueueOptions } from '../../../src/poller/mnsQueue';
 import type { QueueTransport } from '../../../src/poller/queueTransport';
 

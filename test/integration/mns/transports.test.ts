@@ -1,6 +1,6 @@
 /**
  * The two QueueTransports side by side against the emulator over real HTTP: the SDK-based one
- * (poller/mnsQueue.ts) and the lean one (mns/httpQueue.ts) run the same cases, and everything
+ * (poller/mnsQueue.ts) and the lean one (poller/mnsHttpQueue.ts) run the same cases, and everything
  * they return or throw (as classifyMnsError sees it) must be the same.
  */
 import { after, before, describe, test } from 'node:test';
@@ -14,7 +14,7 @@ import path from 'node:path';
 import { startMnsEmulator, type FaultConfig, type MnsEmulator } from '../../../harness/emulators/mns';
 import type { QueueSpec } from '../../../src/config/queueSpec';
 import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
-import { createMnsHttpQueue } from '../../../src/mns/httpQueue';
+import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import { escapeXml } from '../../../src/mns/xml';
 import { rawMnsRequest } from './rawMns';
 import { createLogger } from '../../../src/observability/logger';
@@ -30,7 +30,7 @@ const transports = [
   {
     name: 'http',
     create: createMnsHttpQueue,
-    module: 'dist/src/mns/httpQueue.js',
+    module: 'dist/src/poller/mnsHttpQueue.js',
     factory: 'createMnsHttpQueue',
   },
 ] as const;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { createMnsHttpQueue } from '../../../src/mns/httpQueue';
+import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
 import { mnsTransportFactory } from '../../../src/poller/poller';
 import { credentials, newVideoId, usePollerStack, uploadBody, waitFor } from './pollerStack';

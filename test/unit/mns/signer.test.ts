@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createMnsClient, type MnsClient } from '../../../src/mns/client';
-import { createMnsHttpQueue } from '../../../src/mns/httpQueue';
+import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import {
   authorization,
   contentMd5,

@@ -1,19 +1,19 @@
 /**
  * The lean QueueTransport: the four MNS calls the poller makes, spoken directly over HTTP
- * (httpClient.ts, signer.ts, responseXml.ts) instead of through `@alicloud/mns`, whose stack
+ * (mns/httpClient.ts, mns/signer.ts, mns/responseXml.ts) instead of through `@alicloud/mns`, whose stack
  * (httpx, xml2js, sax) costs about a quarter of the poller's CPU. It answers exactly what the
- * SDK-based transport (poller/mnsQueue.ts) answers, and throws errors classifyMnsError maps
+ * SDK-based transport (mnsQueue.ts) answers, and throws errors classifyMnsError maps
  * onto the same kinds; test/integration/mns/transports.test.ts holds the two side by side.
  */
 import type { QueueSpec } from '../config/queueSpec';
-import type { MnsQueueOptions } from '../poller/mnsQueue';
-import type { DeleteFailure, QueueMessage, QueueTransport, VisibilityLease } from '../poller/queueTransport';
-import { ServerClock } from '../poller/serverClock';
-import { classifyMnsError } from './client';
-import { MnsBadResponseError, MnsServiceError } from './errors';
-import { MnsHttpClient, type MnsAnswer, type MnsCall } from './httpClient';
-import { childList, leafText, parseMnsDocument, type MnsDocument, type XmlNode } from './responseXml';
-import { escapeXml } from './xml';
+import { classifyMnsError } from '../mns/client';
+import { MnsBadResponseError, MnsServiceError } from '../mns/errors';
+import { MnsHttpClient, type MnsAnswer, type MnsCall } from '../mns/httpClient';
+import { childList, leafText, parseMnsDocument, type MnsDocument, type XmlNode } from '../mns/responseXml';
+import { escapeXml } from '../mns/xml';
+import type { MnsQueueOptions } from './mnsQueue';
+import type { DeleteFailure, QueueMessage, QueueTransport, VisibilityLease } from './queueTransport';
+import { ServerClock } from './serverClock';
 
 /** The namespace the SDK puts on request documents (with the trailing slash). */
 const requestNamespace = 'http://mns.aliyuncs.com/doc/v1/';
