@@ -48,9 +48,7 @@ class MnsHttpQueue implements QueueTransport {
       if (answer.status !== 200 || document?.root !== 'Messages')
         throw unexpected('BatchReceiveMessage', answer);
       const list = childList(document.content, 'Message').map(fromMns);
-      for (const m of list)
-        if (m.dequeueCount === 1) this.clock.observeHandout(m.firstDequeueTime, answeredAt);
-      return list.map((m) => ({ ...m, leaseEndsAt: this.clock.toLocal(m.nextVisibleTime) }));
+      return this.clock.leasesOf(list, answeredAt);
     } catch (err) {
       // Nothing arrived within the wait (or the server shed the long poll).
       if (classifyMnsError(err).kind === 'message-not-exist') return [];

@@ -53,9 +53,7 @@ class MnsQueue implements QueueTransport {
       // xml2js may hand back a lone element instead of a one-element list.
       const body: ReceivedMessage[] | ReceivedMessage | undefined = response.body;
       const list = (body === undefined ? [] : Array.isArray(body) ? body : [body]).map(fromMns);
-      for (const m of list)
-        if (m.dequeueCount === 1) this.clock.observeHandout(m.firstDequeueTime, answeredAt);
-      return list.map((m) => ({ ...m, leaseEndsAt: this.clock.toLocal(m.nextVisibleTime) }));
+      return this.clock.leasesOf(list, answeredAt);
     } catch (err) {
       if (classifyMnsError(err).kind === 'message-not-exist') return [];
       throw err;

@@ -8,6 +8,8 @@
  * it handed the message out, just before the answer reached us. That undershoots MNS's lead by
  * the answer's transit time, a few milliseconds against lease margins of seconds.
  */
+import type { QueueMessage } from './queueTransport';
+
 export class ServerClock {
   private offsetMs = 0;
 
@@ -24,5 +26,11 @@ export class ServerClock {
   /** A time stamped by MNS, on the host's clock. */
   toLocal(serverTime: number): number {
     return serverTime - this.offsetMs;
+  }
+
+  /** One receive's messages, answered at host time `answeredAt`, with their lease ends on the host's clock. */
+  leasesOf(messages: Omit<QueueMessage, 'leaseEndsAt'>[], answeredAt: number): QueueMessage[] {
+    for (const m of messages) if (m.dequeueCount === 1) this.observeHandout(m.firstDequeueTime, answeredAt);
+    return messages.map((m) => ({ ...m, leaseEndsAt: this.toLocal(m.nextVisibleTime) }));
   }
 }

@@ -6,23 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startMnsEmulator, type MnsEmulator } from '../../../harness/emulators/mns';
-import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
+import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createLogger } from '../../../src/observability/logger';
-import { errorCode, rawMnsRequest, receiveAtLeast, xmlField } from './rawMns';
+import { errorCode, rawMnsRequest, receiveAtLeast, rejection, xmlField } from './rawMns';
 
 const logger = createLogger('mns-emulator-test', 'warn');
-
-async function rejection(
-  promise: Promise<unknown>,
-): Promise<{ kind: string; code?: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    const { kind, code, status } = classifyMnsError(err);
-    return { kind, ...(code !== undefined ? { code } : {}), ...(status !== undefined ? { status } : {}) };
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('MNS emulator conformance', () => {
   let emulator: MnsEmulator;

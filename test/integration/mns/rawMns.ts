@@ -1,4 +1,5 @@
 /** Raw signed HTTP for what the SDK cannot send (escaped bodies, stale dates, broken XML, Go/Java quirks). */
+import assert from 'node:assert/strict';
 import http from 'node:http';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
@@ -134,4 +135,17 @@ export async function receiveAtLeast(
   }
   if (got.length < count) throw new Error(`received ${got.length} of ${count} messages from ${queue}`);
   return got;
+}
+
+/** What a failed MNS call looks like to the poller: classifyMnsError's verdict. */
+export async function rejection(
+  promise: Promise<unknown>,
+): Promise<{ kind: string; code?: string; status?: number }> {
+  try {
+    await promise;
+  } catch (err) {
+    const { kind, code, status } = classifyMnsError(err);
+    return { kind, ...(code !== undefined ? { code } : {}), ...(status !== undefined ? { status } : {}) };
+  }
+  assert.fail('expected the call to fail');
 }

@@ -13,10 +13,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { startMnsEmulator, type FaultConfig, type MnsEmulator } from '../../../harness/emulators/mns';
 import type { QueueSpec } from '../../../src/config/queueSpec';
-import { classifyMnsError, createMnsClient, type MnsClient } from '../../../src/mns/client';
+import { createMnsClient, type MnsClient } from '../../../src/mns/client';
 import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import { escapeXml } from '../../../src/mns/xml';
-import { rawMnsRequest } from './rawMns';
+import { rawMnsRequest, rejection } from './rawMns';
 import { createLogger } from '../../../src/observability/logger';
 import { createMnsQueue, type MnsQueueOptions } from '../../../src/poller/mnsQueue';
 import type { QueueMessage, QueueTransport } from '../../../src/poller/queueTransport';
@@ -50,17 +50,6 @@ const bodies = [
 
 function spec(endpoint: string, queue: string): QueueSpec {
   return { region: 'cn-shanghai', endpoint, queue, deadLetterQueue: `${queue}-dlq` };
-}
-
-/** What a failed call looks like to the poller. */
-async function failure(promise: Promise<unknown>): Promise<{ kind: string; code?: string; status?: number }> {
-  try {
-    await promise;
-  } catch (err) {
-    const { kind, code, status } = classifyMnsError(err);
-    return { kind, ...(code !== undefined ? { code } : {}), ...(status !== undefined ? { status } : {}) };
-  }
-  assert.fail('expected the call to fail');
 }
 
 /** Receives until `count` messages are held (striping makes batches short). */
@@ -164,7 +153,7 @@ describe('SDK and lean HTTP transports answer alike', () => {
         assert.notEqual(lease.receiptHandle, first!.receiptHandle);
         assert.ok(Math.abs(lease.nextVisibleTime - (askedAt + 45_000)) < 2_000);
         assert.ok(lease.leaseEndsAt >= askedAt + 45_000 && lease.leaseEndsAt <= Date.now() + 45_000);
-        const staleChange = await failure(transport.changeVisibility(first!.receiptHandle, 45));
+        const staleChange = await rejection(transport.changeVisibility(first!.receiptHandle, 45));
         const failures = await transport.deleteBatch([
           lease.receiptHandle,
           first!.receiptHandle,
@@ -207,10 +196,10 @@ describe('SDK and lean HTTP transports answer alike', () => {
         const missing = create(options('no-such-queue'));
         const handle = '1-ODU4OTkzNDU5My0xNTI0MTIzMzQ4LTEtOA==';
         const outcome = async (t: QueueTransport) => ({
-          receive: await failure(t.receive(16, 1)),
-          deleteBatch: await failure(t.deleteBatch([handle])),
-          changeVisibility: await failure(t.changeVisibility(handle, 30)),
-          sendDeadLetter: await failure(t.sendDeadLetter('x')),
+          receive: await rejection(t.receive(16, 1)),
+          deleteBatch: await rejection(t.deleteBatch([handle])),
+          changeVisibility: await rejection(t.changeVisibility(handle, 30)),
+          sendDeadLetter: await rejection(t.sendDeadLetter('x')),
         });
         const wrongSecret = await outcome(wrong);
         assert.deepEqual(wrongSecret.receive, { kind: 'auth', code: 'SignatureDoesNotMatch', status: 403 });
@@ -230,10 +219,10 @@ describe('SDK and lean HTTP transports answer alike', () => {
       test('throttling, server errors, dropped connections and timeouts classify alike', async () => {
         const handle = '1-ODU4OTkzNDU5My0xNTI0MTIzMzQ4LTEtOA==';
         const everyCall = async (t: QueueTransport) => [
-          await failure(t.receive(16, 1)),
-          await failure(t.deleteBatch([handle])),
-          await failure(t.changeVisibility(handle, 30)),
-          await failure(t.sendDeadLetter('x')),
+          await rejection(t.receive(16, 1)),
+          await rejection(t.deleteBatch([handle])),
+          await rejection(t.changeVisibility(handle, 30)),
+          await rejection(t.sendDeadLetter('x')),
         ];
         const throttled = await withFaults({ '*': { throttleRate: 1 } }, () => everyCall(transport));
         assert.deepEqual(throttled[0], { kind: 'throttled', code: 'TooManyRequests', status: 429 });
@@ -253,8 +242,8 @@ describe('SDK and lean HTTP transports answer alike', () => {
         );
         const impatient = create(options(queue, { timeoutMs: 300 }));
         const timedOut = await withFaults({ '*': { latencyMs: 2_000 } }, async () => [
-          await failure(impatient.deleteBatch([handle])),
-          await failure(impatient.sendDeadLetter('x')),
+          await rejection(impatient.deleteBatch([handle])),
+          await rejection(impatient.sendDeadLetter('x')),
         ]);
         assert.ok(
           timedOut.every((t) => t.kind === 'timeout'),
@@ -288,9 +277,9 @@ describe('answers that are not MNS documents', () => {
     answer = (res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<html>Bad Gateway</html>');
     const handle = '1-MTItMTMtMQ==';
     const outcomes = async (t: QueueTransport) => ({
-      deleteBatch: await failure(t.deleteBatch([handle])),
-      changeVisibility: await failure(t.changeVisibility(handle, 30)),
-      sendDeadLetter: await failure(t.sendDeadLetter('x')),
+      deleteBatch: await rejection(t.deleteBatch([handle])),
+      changeVisibility: await rejection(t.changeVisibility(handle, 30)),
+      sendDeadLetter: await rejection(t.sendDeadLetter('x')),
     });
     const options = { spec: spec(endpoint, 'q'), credentials, timeoutMs: 2_000, waitSeconds: 1 };
     const viaSdk = await outcomes(createMnsQueue(options));
@@ -299,7 +288,7 @@ describe('answers that are not MNS documents', () => {
     assert.deepEqual(viaSdk.sendDeadLetter, { kind: 'server', status: 502 });
     // The one deliberate difference: the SDK's batchReceiveMessage dereferences the missing
     // body and throws a TypeError (client); the lean transport classifies by the status.
-    assert.deepEqual(await failure(lean.receive(16, 1)), { kind: 'server', status: 502 });
+    assert.deepEqual(await rejection(lean.receive(16, 1)), { kind: 'server', status: 502 });
   });
 
   test('an answer larger than the cap is abandoned as a server error', async () => {
@@ -315,7 +304,7 @@ describe('answers that are not MNS documents', () => {
       timeoutMs: 5_000,
       waitSeconds: 1,
     });
-    assert.deepEqual(await failure(lean.receive(16, 1)), { kind: 'server', status: 200 });
+    assert.deepEqual(await rejection(lean.receive(16, 1)), { kind: 'server', status: 200 });
   });
 
   test('a server that never answers times out after wait + timeout', async () => {
@@ -327,7 +316,7 @@ describe('answers that are not MNS documents', () => {
       waitSeconds: 1,
     });
     const started = Date.now();
-    assert.deepEqual(await failure(lean.receive(16, 1)), { kind: 'timeout' });
+    assert.deepEqual(await rejection(lean.receive(16, 1)), { kind: 'timeout' });
     const elapsed = Date.now() - started;
     assert.ok(elapsed >= 1_250 && elapsed < 3_000, `${elapsed} ms`);
   });
