@@ -101,7 +101,8 @@ export function superviseProcess(options: SupervisedProcessOptions): SupervisedP
         // anyone reads the file: so the tail goes into the error.
         await Promise.race([once(spawned, 'close'), sleep(1_000)]);
         const status = `code=${spawned.exitCode} signal=${spawned.signalCode}`;
-        const tail = options.logFile ? await logTail(options.logFile, 2_000) : '';
+        // A Go panic's message comes before a stack of a few kilobytes: read enough to hold it.
+        const tail = options.logFile ? await logTail(options.logFile, 8_000) : '';
         throw new ExitedDuringStartError(
           `${options.name} exited during start (${status})${where}${tail ? `; its log ends:\n${tail}` : ''}`,
         );
@@ -160,7 +161,9 @@ async function logTail(file: string, bytes: number): Promise<string> {
       const length = Math.min(size, bytes);
       const buffer = Buffer.alloc(length);
       await handle.read(buffer, 0, length, size - length);
-      return buffer.toString('utf8').trim();
+      const text = buffer.toString('utf8');
+      const panic = text.lastIndexOf('panic:');
+      return (panic >= 0 ? text.slice(panic) : text).trim();
     } finally {
       await handle.close();
     }

@@ -11,7 +11,11 @@ test('a child that dies before it is ready fails the start with its exit status 
     const child = superviseProcess({
       name: 'doomed',
       command: 'sh',
-      args: ['-c', 'echo "listen tcp 127.0.0.1:7233: bind: address already in use" >&2; exit 3'],
+      args: [
+        '-c',
+        'echo starting >&2; echo "panic: listen tcp 127.0.0.1:7233: bind: address already in use" >&2; ' +
+          'for i in $(seq 1 150); do echo "  goroutine frame $i" >&2; done; exit 3',
+      ],
       logFile: path.join(dir, 'doomed.log'),
       ready: () => Promise.resolve(false),
       readyTimeoutMs: 10_000,
@@ -19,7 +23,8 @@ test('a child that dies before it is ready fails the start with its exit status 
     await assert.rejects(child.start(), (err: unknown) => {
       assert.ok(err instanceof ExitedDuringStartError);
       assert.match(err.message, /doomed exited during start \(code=3 signal=null\)/);
-      assert.match(err.message, /address already in use/);
+      assert.match(err.message, /its log ends:\npanic: listen tcp .* address already in use/);
+      assert.doesNotMatch(err.message, /starting/);
       return true;
     });
     await child.stop();
