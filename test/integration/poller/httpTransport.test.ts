@@ -4,12 +4,11 @@
  * signal's lease is extended, all through createMnsHttpQueue instead of the SDK.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { createMnsHttpQueue } from '../../../src/poller/mnsHttpQueue';
 import type { DeadLetterDocument } from '../../../src/poller/deadLetter';
 import { mnsTransportFactory } from '../../../src/poller/poller';
-import { credentials, newVideoId, usePollerStack, uploadBody, waitFor } from './pollerStack';
+import { credentials, newVideoId, slowSignaller, usePollerStack, uploadBody, waitFor } from './pollerStack';
 
 const stack = usePollerStack();
 
@@ -25,14 +24,7 @@ test('over the http transport: events signalled and deleted, slow signals extend
   const good = [await stack.send(queue, uploadBody(video, 1)), await stack.send(queue, uploadBody(video, 2))];
   const junkId = await stack.send(queue, junk);
   // Each signal takes 3 s, longer than the queue's 2 s visibility: only extensions keep them.
-  const slow = {
-    signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
-      signal: async (input: never) => {
-        await sleep(3_000);
-        return real.signal(input);
-      },
-    }),
-  } as never;
+  const slow = slowSignaller(3_000);
   const poller = await stack.poller(
     stack.config([queue], {
       mnsTransport: 'http',

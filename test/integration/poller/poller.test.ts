@@ -19,6 +19,7 @@ import {
   observingSignals,
   usePollerStack,
   region,
+  slowSignaller,
   total,
   uploadBody,
   waitFor,
@@ -178,14 +179,7 @@ test('invalid, id-less and too-often-received messages go to the dead-letter que
 
 const slowTuning = { visibilityTimeoutSeconds: 2, visibilityExtendBeforeSeconds: 1, signalTimeoutMs: 10_000 };
 /** Each signal takes 5 s: longer than the 2 s visibility timeout of the queues these tests use. */
-const slowSignals = {
-  signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
-    signal: async (input: never) => {
-      await sleep(5_000);
-      return real.signal(input);
-    },
-  }),
-} as never;
+const slowSignals = slowSignaller(5_000);
 
 test('visibility extension keeps a slow signal from being handled twice by two pollers', async () => {
   const queue = await stack.queue('it-slow', 2);

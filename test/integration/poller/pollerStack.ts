@@ -298,3 +298,15 @@ export function observingSignals(client: Client, onPersisted: (messageId: string
   });
   return forward(client, { workflow });
 }
+
+/** Poller options whose signals each wait `ms` before reaching Temporal: leases must be extended meanwhile. */
+export function slowSignaller(ms: number): PollerProcessOptions {
+  return {
+    signaller: (real: { signal: (i: never) => Promise<unknown> }) => ({
+      signal: async (input: never) => {
+        await sleep(ms);
+        return real.signal(input);
+      },
+    }),
+  } as never;
+}
