@@ -55,7 +55,7 @@ async function scrape(port: number): Promise<string | null> {
  * What the poller saw of its own signals over a window of a paced run, from its /metrics:
  * how many `signalWithStart` calls were slower than 50 / 100 / 250 ms (bucket bounds of its
  * signal-latency histogram, so exact), and how late its event loop ran (prom-client's
- * event-loop-delay figures cover the time since the previous scrape).
+ * event-loop-delay figures cover the time since the previous scrape; beyond its 10 ms sampling).
  */
 export interface PollerWindow {
   signals: number;
@@ -65,6 +65,11 @@ export interface PollerWindow {
 }
 
 const signalBuckets = 'vodflow_poller_signal_latency_seconds_bucket';
+/**
+ * prom-client samples the event loop every 10 ms and records the whole interval between two
+ * samples, so an idle loop reads 10 ms; the delay is what exceeds it.
+ */
+const eventLoopSampleMs = 10;
 
 /** Successful signals at or under each bucket bound (`+Inf`: all of them), summed over queues. */
 function signalsAtOrUnder(text: string): Map<string, number> {
@@ -91,15 +96,16 @@ export function pollerWindow(port: number): {
       const after = signalsAtOrUnder(text);
       const inWindow = (le: string) => (after.get(le) ?? 0) - (before?.get(le) ?? 0);
       const signals = inWindow('+Inf');
-      const gaugeMs = (name: string) => {
+      const delayMs = (name: string) => {
         const seconds = sumSeries(text, name);
-        return seconds === null ? null : Math.round(seconds * 10_000) / 10;
+        if (seconds === null) return null;
+        return Math.max(0, Math.round((seconds * 1000 - eventLoopSampleMs) * 10) / 10);
       };
       return {
         signals,
         signal_tail: tailSharesOfHistogram(signals, (ms) => inWindow(String(ms / 1000))),
-        event_loop_delay_p99_ms: gaugeMs('vodflow_nodejs_eventloop_lag_p99_seconds'),
-        event_loop_delay_max_ms: gaugeMs('vodflow_nodejs_eventloop_lag_max_seconds'),
+        event_loop_delay_p99_ms: delayMs('vodflow_nodejs_eventloop_lag_p99_seconds'),
+        event_loop_delay_max_ms: delayMs('vodflow_nodejs_eventloop_lag_max_seconds'),
       };
     },
   };

@@ -146,12 +146,14 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
           '',
           `Where each pair's tail is, as shares over 50 / 100 / 250 ms: messages inside the poller (broker: handed out → deleted); ` +
             `the poller's own \`signalWithStart\` calls (its histogram, after the warm-up); the bare client's calls; ` +
-            `then the poller's event-loop delay p99 / max: ` +
+            `the bare client's calls beside a process burning the poller's CPU; then the poller's event-loop delay p99 / max: ` +
             r.latency.pairs
               .map(
                 (p, i) =>
                   `${i + 1}: ${tailText(p.poller_in_poller_tail)}; ${tailText(p.poller_window?.signal_tail)}; ` +
-                  `${tailText(p.bare_call_tail)}; ${n(p.poller_window?.event_loop_delay_p99_ms)} / ${n(p.poller_window?.event_loop_delay_max_ms)} ms`,
+                  `${tailText(p.bare_call_tail)}; ${tailText(p.bare_beside_load?.call_tail)} (p99 ${n(p.bare_beside_load?.p99_ms)} ms ` +
+                  `beside ${n(p.bare_beside_load?.load_cores)} cores); ` +
+                  `${n(p.poller_window?.event_loop_delay_p99_ms)} / ${n(p.poller_window?.event_loop_delay_max_ms)} ms`,
               )
               .join(' · ') +
             '.',

@@ -50,6 +50,8 @@ export interface LatencyPair {
   poller_in_poller_tail?: TailShares;
   poller_window?: PollerWindow | null;
   bare_call_tail?: TailShares;
+  /** The bare client once more, beside a process burning the poller's measured CPU. */
+  bare_beside_load?: { load_cores: number; p99_ms: number | null; call_tail: TailShares };
   load_average_1m: number;
 }
 

@@ -32,6 +32,7 @@ import { runWorkerLatency } from './scenarios/worker';
 import { runBarePaced } from './scenarios/barePaced';
 import { runSlowTemporal } from './scenarios/slowTemporal';
 import { pollerWindow, scrapePollerCounters, type PollerCounters, type PollerWindow } from './pollerMetrics';
+import { startCpuLoad } from './cpuLoad';
 import { generateWorkload, type Workload, type WorkloadEvent } from './workload';
 
 function log(message: string): void {
@@ -355,7 +356,14 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const pairs: NonNullable<BenchResults['latency']['pairs']> = [];
     for (let i = 1; i <= config.latencyPairs; i += 1) {
       const poller = await pacedPoller(pairWorkload);
+      let loadCores = 0;
       const bareRun = await barePacedOnFreshServer(undefined, pairWorkload);
+      // The bare client again, beside a load of the poller's own CPU: is the poller's tail its
+      // own, or the server's, slowed by a second busy process on the same cores?
+      const load = startCpuLoad(poller.cpu_cores);
+      const bareLoaded = await barePacedOnFreshServer(undefined, pairWorkload).finally(async () => {
+        loadCores = await load.stop();
+      });
       pairs.push({
         poller_p99_ms: poller.latency.p99_ms,
         bare_p99_ms: bareRun.call_latency.p99_ms,
@@ -363,11 +371,17 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         poller_in_poller_tail: poller.in_consumer_tail,
         poller_window: poller.poller_window,
         bare_call_tail: bareRun.call_tail,
+        bare_beside_load: {
+          load_cores: loadCores,
+          p99_ms: bareLoaded.call_latency.p99_ms,
+          call_tail: bareLoaded.call_tail,
+        },
         load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
       });
       log(
         `latency pair ${i}/${config.latencyPairs}: poller p99 ${poller.latency.p99_ms} ms, bare p99 ` +
-          `${bareRun.call_latency.p99_ms} ms (${pairs.at(-1)!.poller_over_bare_p99})`,
+          `${bareRun.call_latency.p99_ms} ms (${pairs.at(-1)!.poller_over_bare_p99}); bare beside ${loadCores} cores of load: ` +
+          `p99 ${bareLoaded.call_latency.p99_ms} ms`,
       );
     }
     results.latency.pairs = pairs;
