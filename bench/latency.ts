@@ -8,6 +8,31 @@ export interface LatencySummary {
   max_ms: number;
 }
 
+/**
+ * Where a tail starts, in ms: the poller's signal-latency histogram has bucket bounds here, so
+ * the broker's per-message figures and the poller's own bucketed ones can be set side by side.
+ */
+export const tailThresholdsMs = [50, 100, 250] as const;
+export type TailShares = Record<`over_${(typeof tailThresholdsMs)[number]}_ms`, number>;
+
+function byThreshold(shareOver: (limitMs: number) => number): TailShares {
+  return Object.fromEntries(
+    tailThresholdsMs.map((limit) => [`over_${limit}_ms`, Math.round(shareOver(limit) * 10_000) / 10_000]),
+  ) as TailShares;
+}
+
+/** The share of samples above each threshold (0.0123 = 1.23 %). */
+export function tailShares(samplesMs: readonly number[]): TailShares {
+  return byThreshold((limit) =>
+    samplesMs.length === 0 ? 0 : samplesMs.filter((s) => s > limit).length / samplesMs.length,
+  );
+}
+
+/** The same from a cumulative histogram: `total` observations, `atOrUnder(limit)` of them ≤ limit. */
+export function tailSharesOfHistogram(total: number, atOrUnder: (limitMs: number) => number): TailShares {
+  return byThreshold((limit) => (total === 0 ? 0 : (total - atOrUnder(limit)) / total));
+}
+
 /** Rounded to 0.1 ms: finer digits would claim a precision the machine does not have. */
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;

@@ -5,7 +5,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LatencySummary } from './latency';
+import type { LatencySummary, TailShares } from './latency';
+import type { PollerWindow } from './pollerMetrics';
 import type { PhaseSummary } from './videoReadyBreakdown';
 import type { BacklogResult, PacedResult } from './scenarios/consumer';
 import type { CeilingResult } from './scenarios/ceiling';
@@ -45,6 +46,12 @@ export interface LatencyPair {
   poller_p99_ms: number | null;
   bare_p99_ms: number | null;
   poller_over_bare_p99: number | null;
+  /** Where the tails are: messages inside the poller, its own signals, the bare client's calls. */
+  poller_in_poller_tail?: TailShares;
+  poller_window?: PollerWindow | null;
+  bare_call_tail?: TailShares;
+  /** The bare client once more, beside a process burning the poller's measured CPU. */
+  bare_beside_load?: { load_cores: number; p99_ms: number | null; call_tail: TailShares };
   load_average_1m: number;
 }
 
@@ -160,7 +167,7 @@ export interface BenchResults {
     ceiling?: CeilingResult;
     naive?: BacklogResult;
     poller?: BacklogResult;
-    poller_paced?: PacedResult;
+    poller_paced?: PacedResult & { poller_window?: PollerWindow | null };
     naive_paced?: PacedResult;
     bare_paced?: BarePacedResult;
     bare_paced_bounded?: BarePacedResult;

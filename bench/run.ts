@@ -31,8 +31,9 @@ import { runBacklog, runPaced, type BacklogResult, type ConsumerCommand } from '
 import { runWorkerLatency } from './scenarios/worker';
 import { runBarePaced } from './scenarios/barePaced';
 import { runSlowTemporal } from './scenarios/slowTemporal';
-import { scrapePollerCounters, type PollerCounters } from './pollerMetrics';
-import { generateWorkload, type Workload } from './workload';
+import { pollerWindow, scrapePollerCounters, type PollerCounters, type PollerWindow } from './pollerMetrics';
+import { startCpuLoad } from './cpuLoad';
+import { generateWorkload, type Workload, type WorkloadEvent } from './workload';
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -285,17 +286,30 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     log(
       `latency: ${warmup} warm-up + ${config.latencyEvents} events paced at ${rate.toFixed(1)} events/s (½ ceiling)`,
     );
-    const paced = await withStack(async (stack, mns) =>
-      runPaced(
-        mns,
-        latencyWorkload.events,
-        rate,
-        warmup,
-        await pollerCommand(stack, config.inFlight),
-        'vodflow poller',
-        drainTimeoutMs(latencyWorkload.events.length),
-      ),
-    );
+    // The poller paced on a fresh stack, with what it saw of its own signals after the warm-up.
+    const pacedPoller = (events: readonly WorkloadEvent[]) =>
+      withStack(async (stack, mns) => {
+        const command = await pollerCommand(stack, config.inFlight);
+        const window = pollerWindow(command.metricsPort);
+        let pollerView: PollerWindow | null = null;
+        const result = await runPaced(
+          mns,
+          events,
+          rate,
+          warmup,
+          command,
+          'vodflow poller',
+          drainTimeoutMs(events.length),
+          {
+            afterWarmup: () => window.start(),
+            beforeStop: async () => {
+              pollerView = await window.finish();
+            },
+          },
+        );
+        return { ...result, poller_window: pollerView };
+      });
+    const paced = await pacedPoller(latencyWorkload.events);
     results.scenarios.poller_paced = paced;
     results.latency.p50_ms = paced.latency.p50_ms;
     results.latency.p95_ms = paced.latency.p95_ms;
@@ -341,27 +355,33 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const pairWorkload = latencyWorkload.events.slice(0, warmup + config.latencyPairEvents);
     const pairs: NonNullable<BenchResults['latency']['pairs']> = [];
     for (let i = 1; i <= config.latencyPairs; i += 1) {
-      const poller = await withStack(async (stack, mns) =>
-        runPaced(
-          mns,
-          pairWorkload,
-          rate,
-          warmup,
-          await pollerCommand(stack, config.inFlight),
-          'vodflow poller',
-          drainTimeoutMs(pairWorkload.length),
-        ),
-      );
+      const poller = await pacedPoller(pairWorkload);
+      let loadCores = 0;
       const bareRun = await barePacedOnFreshServer(undefined, pairWorkload);
+      // The bare client again, beside a load of the poller's own CPU: is the poller's tail its
+      // own, or the server's, slowed by a second busy process on the same cores?
+      const load = startCpuLoad(poller.cpu_cores);
+      const bareLoaded = await barePacedOnFreshServer(undefined, pairWorkload).finally(async () => {
+        loadCores = await load.stop();
+      });
       pairs.push({
         poller_p99_ms: poller.latency.p99_ms,
         bare_p99_ms: bareRun.call_latency.p99_ms,
         poller_over_bare_p99: ratio(poller.latency.p99_ms, bareRun.call_latency.p99_ms),
+        poller_in_poller_tail: poller.in_consumer_tail,
+        poller_window: poller.poller_window,
+        bare_call_tail: bareRun.call_tail,
+        bare_beside_load: {
+          load_cores: loadCores,
+          p99_ms: bareLoaded.call_latency.p99_ms,
+          call_tail: bareLoaded.call_tail,
+        },
         load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
       });
       log(
         `latency pair ${i}/${config.latencyPairs}: poller p99 ${poller.latency.p99_ms} ms, bare p99 ` +
-          `${bareRun.call_latency.p99_ms} ms (${pairs.at(-1)!.poller_over_bare_p99})`,
+          `${bareRun.call_latency.p99_ms} ms (${pairs.at(-1)!.poller_over_bare_p99}); bare beside ${loadCores} cores of load: ` +
+          `p99 ${bareLoaded.call_latency.p99_ms} ms`,
       );
     }
     results.latency.pairs = pairs;

@@ -4,7 +4,7 @@
  * latency run uses is the floor the poller's enqueue → delete is compared with.
  */
 import { clientWith } from '../../harness/stack/temporalClient';
-import { summarizeLatency, type LatencySummary } from '../latency';
+import { summarizeLatency, tailShares, type LatencySummary, type TailShares } from '../latency';
 import { signalAsThePollerDoes, type BenchDelivery } from './ceiling';
 
 export interface BarePacedOptions {
@@ -30,6 +30,8 @@ export interface BarePacedResult {
   rate_events_per_s: number;
   failures: number;
   call_latency: LatencySummary;
+  /** Shares of the calls slower than 50 / 100 / 250 ms. */
+  call_tail: TailShares;
 }
 
 export async function runBarePaced(options: BarePacedOptions): Promise<BarePacedResult> {
@@ -76,6 +78,7 @@ export async function runBarePaced(options: BarePacedOptions): Promise<BarePaced
       rate_events_per_s: Math.round(options.ratePerS * 10) / 10,
       failures,
       call_latency: summarizeLatency(latencies),
+      call_tail: tailShares(latencies),
     };
   } finally {
     await connection.close();

@@ -9,7 +9,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
+import {
+  eventsPerSecond,
+  summarizeLatency,
+  tailShares,
+  type LatencySummary,
+  type TailShares,
+} from '../latency';
 import { prefill, sendPaced, type MnsStack } from '../mnsStack';
 import { watchProcess, type ProcessUsage } from '../processStats';
 import { observeQueue, type DeleteRecord, type QueueObservation } from '../queueObserver';
@@ -58,6 +64,8 @@ export interface PacedResult extends ConsumerUsage {
    */
   queued: LatencySummary;
   in_consumer: LatencySummary;
+  /** Shares of the steady-state messages that spent over 50 / 100 / 250 ms inside the consumer. */
+  in_consumer_tail: TailShares;
 }
 
 function startConsumer(cmd: ConsumerCommand, logLabel: string): ChildProcess {
@@ -157,6 +165,8 @@ export async function runPaced(
   options: {
     /** Called once the consumer answers its first receive, with when (epoch ms) sending started. */
     onSending?: (startedAtMs: number) => void;
+    /** Called between the warm-up events and the measured ones (the pace resumes after it). */
+    afterWarmup?: () => Promise<void>;
     beforeStop?: () => Promise<void>;
     /** Every delete the broker saw, for a scenario that slices them its own way. */
     onDeletes?: (deletes: readonly DeleteRecord[]) => void;
@@ -176,7 +186,9 @@ export async function runPaced(
     watch.markStart();
     const started = Date.now();
     options.onSending?.(started);
-    await sendPaced(stack, events, ratePerS);
+    await sendPaced(stack, events.slice(0, warmupEvents), ratePerS);
+    await options.afterWarmup?.();
+    await sendPaced(stack, events.slice(warmupEvents), ratePerS);
     await Promise.race([observation.waitForDeletes(events.length, timeoutMs), exitedEarly(child, label)]);
     const usage = watch.finish();
     await options.beforeStop?.();
@@ -188,6 +200,7 @@ export async function runPaced(
     const steady = byEnqueue.slice(warmupEvents);
     const receivedAt = (d: (typeof byEnqueue)[number]) =>
       observation.firstReceived.get(d.messageId) ?? d.deletedAt;
+    const inConsumer = steady.map((d) => d.deletedAt - receivedAt(d));
     return {
       events: observation.deletes.length - Math.min(warmupEvents, observation.deletes.length),
       warmup_events: warmupEvents,
@@ -196,7 +209,8 @@ export async function runPaced(
       latency: summarizeLatency(latencies(steady)),
       latency_with_warmup: summarizeLatency(latencies(byEnqueue)),
       queued: summarizeLatency(steady.map((d) => receivedAt(d) - d.enqueueTime)),
-      in_consumer: summarizeLatency(steady.map((d) => d.deletedAt - receivedAt(d))),
+      in_consumer: summarizeLatency(inConsumer),
+      in_consumer_tail: tailShares(inConsumer),
       ...rounded(usage),
     };
   } finally {
