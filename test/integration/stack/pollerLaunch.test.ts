@@ -36,7 +36,8 @@ async function launchedPoller(extraEnv: NodeJS.ProcessEnv): Promise<{ argv: stri
         const env = (await readFile(`/proc/${child.pid}/environ`, 'utf8')).split('\0');
         return { argv, env };
       }
-      if (child.exitCode !== null) assert.fail(`bin/vodflow poller exited with ${child.exitCode} before starting node`);
+      if (child.exitCode !== null)
+        assert.fail(`bin/vodflow poller exited with ${child.exitCode} before starting node`);
       if (Date.now() > deadline) assert.fail('bin/vodflow poller did not start node within 60 s');
       await sleep(50);
     }
