@@ -33,6 +33,13 @@ const limits: Partial<HttpLimits> = {
 };
 /** A deadline plus the server's checking interval and a generous allowance for a loaded machine. */
 const closedWithinMs = 1_000 + 2_500;
+/**
+ * Stalled and silent connections: the same, with a wider allowance, since every target's are
+ * opened at once beside the other targets' trickles (once 4 of 15 were still open at 3.5 s on a
+ * loaded CI machine). A server that closes them returns as soon as it has; one that never does
+ * still fails.
+ */
+const stalledClosedWithinMs = 1_000 + 9_000;
 const credentials = { accessKeyId: 'robust-key', accessKeySecret: 'robust-secret-not-real' };
 const whsec = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
 const seed = 20_240_611;
@@ -300,10 +307,10 @@ describe('every HTTP server survives hostile clients', () => {
           target.port,
           15,
           'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ',
-          closedWithinMs,
+          stalledClosedWithinMs,
         );
         assert.equal(stalled.closedByServer, stalled.opened, `${target.name}: stalled headers`);
-        const silent = await stalledConnections(target.port, 15, '', closedWithinMs);
+        const silent = await stalledConnections(target.port, 15, '', stalledClosedWithinMs);
         assert.equal(silent.closedByServer, silent.opened, `${target.name}: silent connections`);
         await stillServes(target);
       }),
