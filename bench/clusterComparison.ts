@@ -22,7 +22,12 @@ export interface ServerFigures {
   poller_events_per_s: number | null;
   poller_cpu_cores: number | null;
   poller_over_ceiling: number | null;
+  /** The alternating pairs (scenario `pairs`): poller ÷ ceiling, and ÷ the ceiling beside the poller run's extra CPU. */
+  poller_over_ceiling_median: number | null;
+  poller_over_loaded_ceiling_median: number | null;
   poller_cores_per_1k: number | null;
+  /** The bare client's own CPU per 1,000 calls/s in the ceiling run: the SDK's floor. */
+  ceiling_client_cores_per_1k: number | null;
   poller_peak_rss_mb: number | null;
   /** Enqueue → delete p99 paced at half the ceiling, and the bare client's own at that rate. */
   paced_p99_ms: number | null;
@@ -57,7 +62,10 @@ function figures(results: BenchResults): ServerFigures {
     poller_events_per_s: results.throughput.poller_events_per_s,
     poller_cpu_cores: results.cpu.poller_cpu_cores,
     poller_over_ceiling: results.ratios.poller_over_ceiling,
+    poller_over_ceiling_median: results.throughput.poller_over_ceiling_median ?? null,
+    poller_over_loaded_ceiling_median: results.throughput.poller_over_loaded_ceiling_median ?? null,
     poller_cores_per_1k: results.cpu.poller_cores_per_1k ?? null,
+    ceiling_client_cores_per_1k: results.cpu.ceiling_client_cores_per_1k ?? null,
     poller_peak_rss_mb: results.memory.poller_peak_rss_mb,
     paced_p99_ms: results.latency.p99_ms,
     bare_paced_p99_ms: results.latency.bare_paced_p99_ms ?? null,
@@ -129,7 +137,13 @@ export function renderComparison(c: ClusterComparison): string {
     row('poller (events/s)', (f) => f.poller_events_per_s),
     row('poller CPU (cores)', (f) => f.poller_cpu_cores),
     row('**poller ÷ ceiling**', (f) => f.poller_over_ceiling),
+    row('**poller ÷ ceiling, median of pairs**', (f) => f.poller_over_ceiling_median),
+    row(
+      "poller ÷ ceiling beside the poller run's extra CPU, median",
+      (f) => f.poller_over_loaded_ceiling_median,
+    ),
     row('poller CPU per 1,000 events/s', (f) => f.poller_cores_per_1k, ' cores'),
+    row('bare client CPU per 1,000 calls/s', (f) => f.ceiling_client_cores_per_1k, ' cores'),
     row('poller peak RSS', (f) => f.poller_peak_rss_mb, ' MB'),
     row('paced p99 enqueue → delete', (f) => f.paced_p99_ms, ' ms'),
     row('bare client paced p99', (f) => f.bare_paced_p99_ms, ' ms'),

@@ -171,6 +171,21 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
             `; median poller / ceiling = **${n(r.throughput.poller_over_ceiling_median)}** ` +
             `(spread ${n(r.throughput.poller_over_ceiling_min)}–${n(r.throughput.poller_over_ceiling_max)}).`,
           '',
+          ...(r.throughput.pairs.some((p) => p.ceiling_beside_load)
+            ? [
+                `The ceiling again beside a process burning the poller run's extra CPU (poller + MNS emulator − bare client), ` +
+                  `events/s and poller / that ceiling: ` +
+                  r.throughput.pairs
+                    .map(
+                      (p) =>
+                        `${n(p.ceiling_beside_load?.events_per_s)} beside ${n(p.ceiling_beside_load?.load_cores)} cores ` +
+                        `(${n(p.poller_over_loaded_ceiling)})`,
+                    )
+                    .join(', ') +
+                  `; median **${n(r.throughput.poller_over_loaded_ceiling_median)}**.`,
+                '',
+              ]
+            : []),
         ]
       : []),
     ...(r.cpu.poller_cores_per_1k !== undefined && r.cpu.poller_cores_per_1k !== null

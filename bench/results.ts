@@ -39,6 +39,20 @@ export interface ThroughputPair {
   ceiling_events_per_s: number;
   poller_events_per_s: number;
   poller_over_ceiling: number | null;
+  /**
+   * The CPU beside the server in each run: the bare client's in the ceiling run; the poller's and
+   * the MNS emulator's (the bench process) in the poller run.
+   */
+  ceiling_client_cpu_cores?: number;
+  poller_cpu_cores?: number;
+  emulator_cpu_cores?: number;
+  /**
+   * The ceiling once more, beside a process burning what the poller run had beside the server
+   * beyond the bare client (poller + emulator − client): the server's pace with the same cores
+   * left to it as in the poller run.
+   */
+  ceiling_beside_load?: { load_cores: number; events_per_s: number };
+  poller_over_loaded_ceiling?: number | null;
   load_average_1m: number;
 }
 
@@ -99,6 +113,8 @@ export interface BenchResults {
     poller_over_ceiling_median?: number | null;
     poller_over_ceiling_min?: number | null;
     poller_over_ceiling_max?: number | null;
+    /** Median of poller ÷ the ceiling beside the poller run's extra CPU. */
+    poller_over_loaded_ceiling_median?: number | null;
     pairs?: ThroughputPair[];
   };
   latency: {
