@@ -38,6 +38,20 @@ export interface ServerFigures {
   /** Last required event → webhook p99, paced (10 videos/s) and as a burst. */
   worker_paced_p99_ms: number | null;
   worker_burst_p99_ms: number | null;
+  /** Scenario `scaling`: events/s along the backlog line, and the in-flight line's overload figures. */
+  backlog_line: { events: number; events_per_s: number }[] | null;
+  in_flight_line:
+    | {
+        in_flight: number;
+        events_per_s: number;
+        deadline_failures: number | null;
+        limit_at_end: number | null;
+      }[]
+    | null;
+  /** Scenario `slow`: Temporal's link narrowed mid-run. */
+  slowed_delivered: number | null;
+  slowed_events: number | null;
+  slowed_caught_up_s: number | null;
   load_average_1m: Record<string, number>;
 }
 
@@ -73,6 +87,22 @@ function figures(results: BenchResults): ServerFigures {
     paced_p99_over_bare_median: results.latency.poller_over_bare_p99_median ?? null,
     worker_paced_p99_ms: results.worker?.paced_p99_ms ?? null,
     worker_burst_p99_ms: results.worker?.burst_p99_ms ?? null,
+    backlog_line:
+      results.scaling.events.length > 0
+        ? results.scaling.events.map((p) => ({ events: p.events, events_per_s: p.poller_events_per_s }))
+        : null,
+    in_flight_line:
+      results.scaling.in_flight.length > 0
+        ? results.scaling.in_flight.map((p) => ({
+            in_flight: p.in_flight,
+            events_per_s: p.poller_events_per_s,
+            deadline_failures: p.deadline_failures ?? null,
+            limit_at_end: p.in_flight_limit_at_end ?? null,
+          }))
+        : null,
+    slowed_delivered: results.slow_temporal?.delivered ?? null,
+    slowed_events: results.slow_temporal?.events ?? null,
+    slowed_caught_up_s: results.slow_temporal?.caught_up_after_window_s ?? null,
     load_average_1m: results.load_average_1m,
   };
 }
@@ -113,16 +143,31 @@ export async function runClusterComparison(
     cluster: { ...onCluster, address: cluster.address },
     duration_s: Math.round((performance.now() - started) / 1000),
   };
-  const out = path.join(
-    repoRoot,
-    'bench',
-    'results',
-    config.mode === 'quick' ? 'cluster-quick.json' : 'cluster.json',
-  );
+  // BENCH_OUT names another file, so a run of some scenarios leaves the committed comparison alone.
+  const out =
+    process.env.BENCH_OUT !== undefined
+      ? path.resolve(repoRoot, config.out)
+      : path.join(
+          repoRoot,
+          'bench',
+          'results',
+          config.mode === 'quick' ? 'cluster-quick.json' : 'cluster.json',
+        );
   await mkdir(path.dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(comparison, null, 2)}\n`);
   log(`results: ${path.relative(repoRoot, out)}`);
   return comparison;
+}
+
+function textRow(
+  c: ClusterComparison,
+  name: string,
+  pick: (f: ServerFigures) => string | undefined,
+): string | null {
+  const [dev, cluster] = [pick(c.dev_server), pick(c.cluster)];
+  return dev === undefined && cluster === undefined
+    ? null
+    : `| ${name} | ${dev ?? '–'} | ${cluster ?? '–'} |`;
 }
 
 export function renderComparison(c: ClusterComparison): string {
@@ -151,5 +196,23 @@ export function renderComparison(c: ClusterComparison): string {
     row('**paced p99 ÷ bare paced p99, median of pairs**', (f) => f.paced_p99_over_bare_median),
     row('**video ready p99, paced 10/s**', (f) => f.worker_paced_p99_ms, ' ms'),
     row('video ready p99, burst', (f) => f.worker_burst_p99_ms, ' ms'),
-  ].join('\n');
+    textRow(c, 'backlog line (events/s)', (f) =>
+      f.backlog_line?.map((p) => `${p.events}: ${p.events_per_s}`).join(', '),
+    ),
+    textRow(c, 'in-flight line: events/s, deadline failures, limit at end', (f) =>
+      f.in_flight_line
+        ?.map(
+          (p) =>
+            `${p.in_flight}: ${p.events_per_s}, ${String(p.deadline_failures ?? '–')}, ${String(p.limit_at_end ?? '–')}`,
+        )
+        .join('; '),
+    ),
+    textRow(c, 'Temporal slowed: delivered, caught up after the window', (f) =>
+      f.slowed_events === null
+        ? undefined
+        : `${String(f.slowed_delivered)} of ${f.slowed_events}, ${String(f.slowed_caught_up_s ?? '–')} s`,
+    ),
+  ]
+    .filter((line) => line !== null)
+    .join('\n');
 }
