@@ -25,6 +25,7 @@ export interface ServerFigures {
   /** The alternating pairs (scenario `pairs`): poller ÷ ceiling, and ÷ the ceiling beside the poller run's extra CPU. */
   poller_over_ceiling_median: number | null;
   poller_over_loaded_ceiling_median: number | null;
+  steady_poller_over_ceiling_median: number | null;
   poller_cores_per_1k: number | null;
   /** The bare client's own CPU per 1,000 calls/s in the ceiling run: the SDK's floor. */
   ceiling_client_cores_per_1k: number | null;
@@ -78,6 +79,7 @@ function figures(results: BenchResults): ServerFigures {
     poller_over_ceiling: results.ratios.poller_over_ceiling,
     poller_over_ceiling_median: results.throughput.poller_over_ceiling_median ?? null,
     poller_over_loaded_ceiling_median: results.throughput.poller_over_loaded_ceiling_median ?? null,
+    steady_poller_over_ceiling_median: results.throughput.steady_poller_over_ceiling_median ?? null,
     poller_cores_per_1k: results.cpu.poller_cores_per_1k ?? null,
     ceiling_client_cores_per_1k: results.cpu.ceiling_client_cores_per_1k ?? null,
     poller_peak_rss_mb: results.memory.poller_peak_rss_mb,
@@ -187,6 +189,7 @@ export function renderComparison(c: ClusterComparison): string {
       "poller ÷ ceiling beside the poller run's extra CPU, median",
       (f) => f.poller_over_loaded_ceiling_median,
     ),
+    row('poller ÷ ceiling after the first seconds, median', (f) => f.steady_poller_over_ceiling_median),
     row('poller CPU per 1,000 events/s', (f) => f.poller_cores_per_1k, ' cores'),
     row('bare client CPU per 1,000 calls/s', (f) => f.ceiling_client_cores_per_1k, ' cores'),
     row('poller peak RSS', (f) => f.poller_peak_rss_mb, ' MB'),

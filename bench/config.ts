@@ -51,6 +51,8 @@ export interface BenchConfig {
   pairs: number;
   /** Events per run of a pair. */
   pairEvents: number;
+  /** The start-up seconds a pair's steady rates leave out, on both sides. */
+  pairSteadyAfterSeconds: number;
   /** Alternating paced poller / paced bare-client pairs on fresh servers (the latency ratio is their median). */
   latencyPairs: number;
   /** Events per paced run of a latency pair. */
@@ -120,6 +122,7 @@ export function benchConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     scalingInFlightEvents: int(env, 'BENCH_SCALING_IN_FLIGHT_EVENTS', quick ? 1_000 : 10_000),
     pairs: int(env, 'BENCH_PAIRS', 5),
     pairEvents: int(env, 'BENCH_PAIR_EVENTS', quick ? 2_000 : 10_000),
+    pairSteadyAfterSeconds: int(env, 'BENCH_PAIR_STEADY_AFTER_S', quick ? 1 : 5),
     latencyPairs: int(env, 'BENCH_LATENCY_PAIRS', 5),
     latencyPairEvents: int(env, 'BENCH_LATENCY_PAIR_EVENTS', quick ? 500 : 3_000),
     workerVideosPerSecond: int(env, 'BENCH_WORKER_VIDEOS_PER_S', 10),

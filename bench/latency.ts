@@ -51,3 +51,16 @@ export function summarizeLatency(samplesMs: readonly number[]): LatencySummary {
 export function eventsPerSecond(events: number, seconds: number): number {
   return seconds > 0 ? Math.round((events / seconds) * 10) / 10 : 0;
 }
+
+/**
+ * Events per second after the first `skipMs` of a run: a freshly started process runs its code
+ * unoptimised for its first seconds, and the two sides of a pair start differently warm (the
+ * ceiling's client lives in the long-running bench process, the poller is started per run).
+ * `completedAtMs` are completion times from the run's start. Null when the run ends before
+ * there is a whole second left to measure.
+ */
+export function steadyEventsPerSecond(completedAtMs: readonly number[], skipMs: number): number | null {
+  const after = completedAtMs.filter((t) => t > skipMs);
+  const endMs = after.reduce((m, t) => Math.max(m, t), 0);
+  return endMs - skipMs >= 1_000 ? eventsPerSecond(after.length, (endMs - skipMs) / 1000) : null;
+}

@@ -186,6 +186,20 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
                 '',
               ]
             : []),
+          ...(r.throughput.pairs.some((p) => p.steady_poller_over_ceiling != null)
+            ? [
+                `The same pairs after each run's first seconds (the poller is a freshly started process, the ceiling's ` +
+                  `client a warm one), ceiling / poller: ` +
+                  r.throughput.pairs
+                    .map(
+                      (p) =>
+                        `${n(p.steady_ceiling_events_per_s)} / ${n(p.steady_poller_events_per_s)} (${n(p.steady_poller_over_ceiling)})`,
+                    )
+                    .join(', ') +
+                  `; median **${n(r.throughput.steady_poller_over_ceiling_median)}**.`,
+                '',
+              ]
+            : []),
         ]
       : []),
     ...(r.cpu.poller_cores_per_1k !== undefined && r.cpu.poller_cores_per_1k !== null

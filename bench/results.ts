@@ -53,6 +53,10 @@ export interface ThroughputPair {
    */
   ceiling_beside_load?: { load_cores: number; events_per_s: number };
   poller_over_loaded_ceiling?: number | null;
+  /** Both runs after their first seconds (`BENCH_PAIR_STEADY_AFTER_S`): the warm steady state. */
+  steady_ceiling_events_per_s?: number | null;
+  steady_poller_events_per_s?: number | null;
+  steady_poller_over_ceiling?: number | null;
   load_average_1m: number;
 }
 
@@ -115,6 +119,8 @@ export interface BenchResults {
     poller_over_ceiling_max?: number | null;
     /** Median of poller ÷ the ceiling beside the poller run's extra CPU. */
     poller_over_loaded_ceiling_median?: number | null;
+    /** Median of the pairs' steady-state ratios. */
+    steady_poller_over_ceiling_median?: number | null;
     pairs?: ThroughputPair[];
   };
   latency: {

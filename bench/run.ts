@@ -112,11 +112,13 @@ async function pollerBacklog(
   events: Workload['events'],
   inFlight: number,
   nodeOptions?: string,
+  steadyAfterMs = 0,
 ): Promise<BacklogResult & { counters: PollerCounters | null }> {
   return withStack(async (stack, mns) => {
     const command = await pollerCommand(stack, inFlight, nodeOptions);
     let counters: PollerCounters | null = null;
     const result = await runBacklog(mns, events, command, 'vodflow poller', drainTimeoutMs(events.length), {
+      steadyAfterMs,
       beforeStop: async () => {
         counters = await scrapePollerCounters(command.metricsPort);
       },
@@ -207,6 +209,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         taskQueue: benchStack.taskQueue,
         concurrency: config.inFlight,
         deliveries,
+        steadyAfterMs: config.pairSteadyAfterSeconds * 1000,
       }),
     );
 
@@ -424,7 +427,12 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     const pairs: NonNullable<BenchResults['throughput']['pairs']> = [];
     for (let i = 1; i <= config.pairs; i += 1) {
       const ceiling = await ceilingOnFreshServer(deliveries);
-      const poller = await pollerBacklog(pairWorkload.events, config.inFlight);
+      const poller = await pollerBacklog(
+        pairWorkload.events,
+        config.inFlight,
+        undefined,
+        config.pairSteadyAfterSeconds * 1000,
+      );
       // Is the gap the poller's pace, or the cores the poller run leaves the server? The ceiling
       // again, beside what the poller run had beside the server beyond the bare client.
       const extraCores = poller.cpu_cores + poller.emulator_cpu_cores - ceiling.client_cpu_cores;
@@ -442,12 +450,17 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         emulator_cpu_cores: poller.emulator_cpu_cores,
         ceiling_beside_load: { load_cores: loadCores, events_per_s: loaded.events_per_s },
         poller_over_loaded_ceiling: ratio(poller.events_per_s, loaded.events_per_s),
+        steady_ceiling_events_per_s: ceiling.steady_events_per_s,
+        steady_poller_events_per_s: poller.steady_events_per_s,
+        steady_poller_over_ceiling: ratio(poller.steady_events_per_s, ceiling.steady_events_per_s),
         load_average_1m: Math.round(os.loadavg()[0]! * 100) / 100,
       });
       log(
         `pair ${i}/${config.pairs}: ceiling ${ceiling.events_per_s}, poller ${poller.events_per_s} events/s ` +
           `(${pairs.at(-1)!.poller_over_ceiling}); ceiling beside ${loadCores} cores of load ${loaded.events_per_s} ` +
-          `(${pairs.at(-1)!.poller_over_loaded_ceiling})`,
+          `(${pairs.at(-1)!.poller_over_loaded_ceiling}); after the first ${config.pairSteadyAfterSeconds} s: ` +
+          `ceiling ${ceiling.steady_events_per_s}, poller ${poller.steady_events_per_s} ` +
+          `(${pairs.at(-1)!.steady_poller_over_ceiling})`,
       );
     }
     const ratios = pairs.map((p) => p.poller_over_ceiling).filter((r): r is number => r !== null);
@@ -455,6 +468,9 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.throughput.poller_over_ceiling_median = median(ratios);
     results.throughput.poller_over_loaded_ceiling_median = median(
       pairs.map((p) => p.poller_over_loaded_ceiling ?? null).filter((r): r is number => r !== null),
+    );
+    results.throughput.steady_poller_over_ceiling_median = median(
+      pairs.map((p) => p.steady_poller_over_ceiling ?? null).filter((r): r is number => r !== null),
     );
     results.throughput.poller_over_ceiling_min = ratios.length > 0 ? Math.min(...ratios) : null;
     results.throughput.poller_over_ceiling_max = ratios.length > 0 ? Math.max(...ratios) : null;

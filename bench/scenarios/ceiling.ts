@@ -13,7 +13,7 @@ import {
   type VideoEventDelivery,
   type VideoPipelineInput,
 } from '../../src/shared/definitions';
-import { eventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
+import { eventsPerSecond, steadyEventsPerSecond, summarizeLatency, type LatencySummary } from '../latency';
 
 export interface CeilingOptions {
   /** TEMPORAL_* settings of the server (address, namespace, TLS on the cluster). */
@@ -22,6 +22,8 @@ export interface CeilingOptions {
   concurrency: number;
   deliveries: readonly BenchDelivery[];
   timeoutMs?: number;
+  /** The start-up seconds `steady_events_per_s` leaves out. */
+  steadyAfterMs?: number;
 }
 
 export interface CeilingResult {
@@ -36,6 +38,8 @@ export interface CeilingResult {
    */
   client_cores_per_1k: number | null;
   client_cpu_cores: number;
+  /** Calls completed per second after the run's first `steadyAfterMs` (bench/latency.ts). */
+  steady_events_per_s: number | null;
 }
 
 export type BenchDelivery = VideoEventDelivery & { event: { mediaId: string } };
@@ -65,6 +69,7 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
   const { connection, client } = await clientWith(options.temporal);
   const timeoutMs = options.timeoutMs ?? 10_000;
   const latencies: number[] = [];
+  const completedAt: number[] = [];
   let failures = 0;
   let next = 0;
   try {
@@ -77,7 +82,9 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
         const t0 = performance.now();
         try {
           await signalAsThePollerDoes(client, options.taskQueue, options.deliveries[i]!, timeoutMs);
-          latencies.push(performance.now() - t0);
+          const now = performance.now();
+          latencies.push(now - t0);
+          completedAt.push(now - started);
         } catch {
           // Counted, not retried: a ceiling that hides failures would flatter itself.
           failures += 1;
@@ -97,6 +104,7 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       call_latency: summarizeLatency(latencies),
       client_cpu_cores: Math.round(cores * 100) / 100,
       client_cores_per_1k: rate > 0 ? Math.round((cores / (rate / 1000)) * 1000) / 1000 : null,
+      steady_events_per_s: steadyEventsPerSecond(completedAt, options.steadyAfterMs ?? 0),
     };
   } finally {
     await connection.close();

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   eventsPerSecond,
+  steadyEventsPerSecond,
   summarizeLatency,
   tailShares,
   type LatencySummary,
@@ -45,6 +46,8 @@ export interface BacklogResult extends ConsumerUsage {
    * which share the machine with the consumer and the dev server (the ceiling run has none).
    */
   emulator_cpu_cores: number;
+  /** Deletes per second after the first `steadyAfterMs` from the first receive (bench/latency.ts). */
+  steady_events_per_s: number | null;
 }
 
 export interface PacedResult extends ConsumerUsage {
@@ -117,7 +120,7 @@ export async function runBacklog(
   cmd: ConsumerCommand,
   label: string,
   timeoutMs: number,
-  options: { prefilled?: boolean; beforeStop?: () => Promise<void> } = {},
+  options: { prefilled?: boolean; beforeStop?: () => Promise<void>; steadyAfterMs?: number } = {},
 ): Promise<BacklogResult> {
   if (!options.prefilled) await prefill(stack, events);
   const observation = observeQueue(stack.emulator, stack.queue);
@@ -136,7 +139,8 @@ export async function runBacklog(
     const usage = watch.finish();
     const emulatorCpu = process.cpuUsage(benchCpu);
     await options.beforeStop?.();
-    const seconds = (lastDeleteAt(observation) - observation.firstReceiveAt) / 1000;
+    const firstReceiveAt = observation.firstReceiveAt;
+    const seconds = (lastDeleteAt(observation) - firstReceiveAt) / 1000;
     return {
       events: observation.deletes.length,
       seconds: Math.round(seconds * 100) / 100,
@@ -147,6 +151,10 @@ export async function runBacklog(
         usage.windowSeconds > 0
           ? Math.round(((emulatorCpu.user + emulatorCpu.system) / 1e6 / usage.windowSeconds) * 100) / 100
           : 0,
+      steady_events_per_s: steadyEventsPerSecond(
+        observation.deletes.map((d) => d.deletedAt - firstReceiveAt),
+        options.steadyAfterMs ?? 0,
+      ),
     };
   } finally {
     observation.stop();

@@ -17,6 +17,7 @@ function figures(overrides: Partial<ServerFigures> = {}): ServerFigures {
     poller_over_ceiling: 0.93,
     poller_over_ceiling_median: null,
     poller_over_loaded_ceiling_median: null,
+    steady_poller_over_ceiling_median: null,
     poller_cores_per_1k: 1.07,
     ceiling_client_cores_per_1k: 0.9,
     poller_peak_rss_mb: 118,

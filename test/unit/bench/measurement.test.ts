@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { renderChart } from '../../../bench/chart';
 import { benchConfig } from '../../../bench/config';
-import { summarizeLatency } from '../../../bench/latency';
+import { steadyEventsPerSecond, summarizeLatency } from '../../../bench/latency';
 import { parseStatTicks, parseStatusKb, sampleProcess } from '../../../bench/processStats';
 import { renderResultsMarkdown } from '../../../bench/report';
 import { evaluateTargets, machineInfo, ratio, type BenchResults } from '../../../bench/results';
@@ -30,6 +30,17 @@ test('latency summary uses nearest-rank percentiles', () => {
   assert.deepEqual(s, { samples: 1000, p50_ms: 500, p95_ms: 950, p99_ms: 990, max_ms: 1000 });
   assert.equal(ratio(900, 1000), 0.9);
   assert.equal(ratio(1, null), null);
+});
+
+test('the steady rate leaves out the first seconds, and needs a whole second after them', () => {
+  // A slow first 2 s (10 events), then 100 events/s for 3 s.
+  const slowStart = Array.from({ length: 10 }, (_, i) => (i + 1) * 200);
+  const steady = Array.from({ length: 300 }, (_, i) => 2_000 + (i + 1) * 10);
+  const all = [...slowStart, ...steady];
+  assert.equal(steadyEventsPerSecond(all, 2_000), 100);
+  assert.equal(steadyEventsPerSecond(all, 0), 62);
+  assert.equal(steadyEventsPerSecond(all, 4_500), null);
+  assert.equal(steadyEventsPerSecond([], 0), null);
 });
 
 test('config: issue defaults, quick mode, and refusal of nonsense', () => {
