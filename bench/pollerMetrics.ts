@@ -9,6 +9,11 @@ export interface PollerCounters {
   unavailable_failures: number;
   released_for_retry: number;
   in_flight_limit: number | null;
+  /**
+   * Seconds spent in signalWithStart, summed over the poller's signals so far: over a window,
+   * divided by its length, the mean number of signals in flight (Little's law).
+   */
+  signal_seconds: number | null;
 }
 
 /** Sums every series of `name` whose labels include `match` (Prometheus text format). */
@@ -33,6 +38,7 @@ export function pollerCounters(text: string): PollerCounters {
     unavailable_failures: failures('temporal_unavailable'),
     released_for_retry: sumSeries(text, 'vodflow_poller_messages_released_for_retry_total') ?? 0,
     in_flight_limit: sumSeries(text, 'vodflow_poller_in_flight_limit'),
+    signal_seconds: sumSeries(text, 'vodflow_poller_signal_latency_seconds_sum'),
   };
 }
 

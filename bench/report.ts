@@ -200,6 +200,16 @@ export function renderResultsMarkdown(r: BenchResults, chartPath: string): strin
                 '',
               ]
             : []),
+          ...(r.throughput.pairs.some((p) => p.poller_signals_in_flight != null)
+            ? [
+                `Mean \`signalWithStart\` calls in flight, ceiling / poller (of ${r.setup.in_flight} places): ` +
+                  r.throughput.pairs
+                    .map((p) => `${n(p.ceiling_calls_in_flight)} / ${n(p.poller_signals_in_flight)}`)
+                    .join(', ') +
+                  '.',
+                '',
+              ]
+            : []),
         ]
       : []),
     ...(r.cpu.poller_cores_per_1k !== undefined && r.cpu.poller_cores_per_1k !== null

@@ -53,6 +53,13 @@ export interface ThroughputPair {
    */
   ceiling_beside_load?: { load_cores: number; events_per_s: number };
   poller_over_loaded_ceiling?: number | null;
+  /**
+   * The mean number of signalWithStart calls in flight: the bare client's, and the poller's (from
+   * its signal histogram's sum over the run). The poller's in-flight places also hold messages
+   * between their receive and their delete, outside any call.
+   */
+  ceiling_calls_in_flight?: number;
+  poller_signals_in_flight?: number | null;
   /** Both runs after their first seconds (`BENCH_PAIR_STEADY_AFTER_S`): the warm steady state. */
   steady_ceiling_events_per_s?: number | null;
   steady_poller_events_per_s?: number | null;

@@ -450,6 +450,11 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         emulator_cpu_cores: poller.emulator_cpu_cores,
         ceiling_beside_load: { load_cores: loadCores, events_per_s: loaded.events_per_s },
         poller_over_loaded_ceiling: ratio(poller.events_per_s, loaded.events_per_s),
+        ceiling_calls_in_flight: ceiling.calls_in_flight,
+        poller_signals_in_flight:
+          poller.counters?.signal_seconds != null && poller.seconds > 0
+            ? Math.round((poller.counters.signal_seconds / poller.seconds) * 10) / 10
+            : null,
         steady_ceiling_events_per_s: ceiling.steady_events_per_s,
         steady_poller_events_per_s: poller.steady_events_per_s,
         steady_poller_over_ceiling: ratio(poller.steady_events_per_s, ceiling.steady_events_per_s),
@@ -460,7 +465,8 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
           `(${pairs.at(-1)!.poller_over_ceiling}); ceiling beside ${loadCores} cores of load ${loaded.events_per_s} ` +
           `(${pairs.at(-1)!.poller_over_loaded_ceiling}); after the first ${config.pairSteadyAfterSeconds} s: ` +
           `ceiling ${ceiling.steady_events_per_s}, poller ${poller.steady_events_per_s} ` +
-          `(${pairs.at(-1)!.steady_poller_over_ceiling})`,
+          `(${pairs.at(-1)!.steady_poller_over_ceiling}); calls in flight: ceiling ${ceiling.calls_in_flight}, ` +
+          `poller ${pairs.at(-1)!.poller_signals_in_flight}`,
       );
     }
     const ratios = pairs.map((p) => p.poller_over_ceiling).filter((r): r is number => r !== null);

@@ -38,6 +38,8 @@ export interface CeilingResult {
    */
   client_cores_per_1k: number | null;
   client_cpu_cores: number;
+  /** The mean number of calls in flight over the run (their summed durations ÷ its length). */
+  calls_in_flight: number;
   /** Calls completed per second after the run's first `steadyAfterMs` (bench/latency.ts). */
   steady_events_per_s: number | null;
 }
@@ -104,6 +106,7 @@ export async function runCeiling(options: CeilingOptions): Promise<CeilingResult
       call_latency: summarizeLatency(latencies),
       client_cpu_cores: Math.round(cores * 100) / 100,
       client_cores_per_1k: rate > 0 ? Math.round((cores / (rate / 1000)) * 1000) / 1000 : null,
+      calls_in_flight: Math.round((latencies.reduce((a, b) => a + b, 0) / 1000 / seconds) * 10) / 10,
       steady_events_per_s: steadyEventsPerSecond(completedAt, options.steadyAfterMs ?? 0),
     };
   } finally {

@@ -6,7 +6,7 @@ import { tailShares } from '../../../bench/latency';
 import { pollerCounters, pollerWindow } from '../../../bench/pollerMetrics';
 import { createPollerMetrics } from '../../../src/observability/metrics';
 
-test("the bench reads the poller's failure, release and limit figures from its real /metrics text", async () => {
+test("the bench reads the poller's failure, release, limit and signal-time figures from its real /metrics text", async () => {
   const metrics = createPollerMetrics({ defaultMetrics: false });
   const a = { queue: 'q1', region: 'cn-shanghai' };
   const b = { queue: 'q2', region: 'cn-beijing' };
@@ -16,12 +16,16 @@ test("the bench reads the poller's failure, release and limit figures from its r
   metrics.failures.inc({ ...a, class: 'mns_receive_network' }, 7);
   metrics.releasedForRetry.inc(a, 4);
   metrics.inFlightLimit.set(96);
+  metrics.signalLatency.observe(a, 0.25);
+  metrics.signalLatency.observe(b, 0.5);
+  metrics.signalLatency.observe(b, 1.25);
   const counters = pollerCounters(await metrics.registry.metrics());
   assert.deepEqual(counters, {
     deadline_failures: 5,
     unavailable_failures: 1,
     released_for_retry: 4,
     in_flight_limit: 96,
+    signal_seconds: 2,
   });
 });
 
