@@ -127,13 +127,23 @@ export async function runClusterComparison(
   log(`cluster at ${cluster.address} (mTLS, state ${cluster.stateDir})`);
 
   const names = [...scenarios.scenarios].join(', ');
-  log(`dev server: ${names}`);
-  benchOn({ kind: 'dev-server' });
-  const devServer = figures(await runBench(scenarios));
-  log(`cluster: ${names}`);
-  benchOn({ kind: 'cluster', cluster });
-  const onCluster = figures(await runBench(scenarios));
-  benchOn({ kind: 'dev-server' });
+  let devServer: ServerFigures;
+  let onCluster: ServerFigures;
+  try {
+    log(`dev server: ${names}`);
+    benchOn({ kind: 'dev-server' });
+    devServer = figures(await runBench(scenarios));
+    log(`cluster: ${names}`);
+    benchOn({ kind: 'cluster', cluster });
+    onCluster = figures(await runBench(scenarios));
+  } finally {
+    benchOn({ kind: 'dev-server' });
+    // Six server processes and PostgreSQL left idling would take their share of the next run's cores.
+    if (!cluster.wasRunning && process.env.BENCH_CLUSTER_KEEP !== '1') {
+      log('stopping the cluster this run started (BENCH_CLUSTER_KEEP=1 keeps it)');
+      await cluster.stop();
+    }
+  }
 
   const comparison: ClusterComparison = {
     generatedAt: new Date().toISOString(),

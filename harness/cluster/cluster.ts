@@ -65,6 +65,8 @@ export interface RunningCluster {
   /** TEMPORAL_* variables for a client (what `scripts/cluster env` prints). */
   env: Record<string, string>;
   stateDir: string;
+  /** Every process was up before this start: a caller that found it running leaves it running. */
+  wasRunning: boolean;
   /** SIGKILL one process (postgres: the postmaster and its backends). */
   kill(service: ClusterService): Promise<void>;
   /** Stop one process gracefully and start it again; resolves once it is ready. */
@@ -176,6 +178,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
   const commandTimeoutMs = options.commandTimeoutMs ?? 120_000;
 
   await run(installScript, [], scriptEnv, options.installTimeoutMs ?? 30 * 60_000);
+  const wasRunning = await run(clusterScript, ['status'], scriptEnv, commandTimeoutMs).then(
+    () => true,
+    () => false,
+  );
   try {
     await run(clusterScript, ['start'], scriptEnv, options.startTimeoutMs ?? 5 * 60_000);
   } catch (err) {
@@ -198,6 +204,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Runnin
     },
     env,
     stateDir,
+    wasRunning,
     async kill(service) {
       await run(clusterScript, ['kill', service], scriptEnv, commandTimeoutMs);
     },
