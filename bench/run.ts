@@ -145,9 +145,10 @@ function scalingPoint(
   };
 }
 
-function median(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
+/** The median of the values measured; a pair without a figure is left out. */
+function median(values: readonly (number | null | undefined)[]): number | null {
+  const sorted = values.filter((v): v is number => v != null).sort((a, b) => a - b);
+  if (sorted.length === 0) return null;
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
@@ -388,9 +389,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       );
     }
     results.latency.pairs = pairs;
-    results.latency.poller_over_bare_p99_median = median(
-      pairs.map((p) => p.poller_over_bare_p99).filter((r): r is number => r !== null),
-    );
+    results.latency.poller_over_bare_p99_median = median(pairs.map((p) => p.poller_over_bare_p99));
     noteLoad('latency');
   }
 
@@ -473,10 +472,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.throughput.pairs = pairs;
     results.throughput.poller_over_ceiling_median = median(ratios);
     results.throughput.poller_over_loaded_ceiling_median = median(
-      pairs.map((p) => p.poller_over_loaded_ceiling ?? null).filter((r): r is number => r !== null),
+      pairs.map((p) => p.poller_over_loaded_ceiling),
     );
     results.throughput.steady_poller_over_ceiling_median = median(
-      pairs.map((p) => p.steady_poller_over_ceiling ?? null).filter((r): r is number => r !== null),
+      pairs.map((p) => p.steady_poller_over_ceiling),
     );
     results.throughput.poller_over_ceiling_min = ratios.length > 0 ? Math.min(...ratios) : null;
     results.throughput.poller_over_ceiling_max = ratios.length > 0 ? Math.max(...ratios) : null;

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 
-/** Whether 127.0.0.1:port can be listened on right now. */
-export function canListen(port: number): Promise<boolean> {
+/** Whether host:port can be listened on right now. */
+export function canListen(port: number, host = '127.0.0.1'): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
     server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    server.listen(port, host, () => server.close(() => resolve(true)));
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
+import { canListen } from './freePort';
 
 /** Running, and not a zombie waiting for its parent to reap it. */
 export function processAlive(pid: number): boolean {
@@ -82,17 +82,9 @@ function describe(pid: number): string {
   return command ? `pid ${pid}: ${command}` : `pid ${pid}`;
 }
 
-function portTaken(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = net.createServer();
-    probe.once('error', () => resolve(true));
-    probe.listen(port, host, () => probe.close(() => resolve(false)));
-  });
-}
-
 /** Throws, naming the holder's pid, when something already listens on host:port. */
 export async function assertPortFree(host: string, port: number, what: string): Promise<void> {
-  if (!(await portTaken(host, port))) return;
+  if (await canListen(port, host)) return;
   const pid = listeningPid(port);
   const holder = pid === null ? 'another process' : describe(pid);
   throw new Error(
