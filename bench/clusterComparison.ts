@@ -13,6 +13,8 @@ import { repoRoot } from '../harness/stack/paths';
 import { benchOn } from './benchStack';
 import type { BenchConfig, ScenarioName } from './config';
 import type { BenchResults } from './results';
+import { phasesText, type PhaseSummary } from './videoReadyBreakdown';
+import { workerWindowText, type WorkerWindow } from './workerMetrics';
 
 export interface ServerFigures {
   ceiling_events_per_s: number | null;
@@ -30,6 +32,8 @@ export interface ServerFigures {
   /** The bare client's own CPU per 1,000 calls/s in the ceiling run: the SDK's floor. */
   ceiling_client_cores_per_1k: number | null;
   poller_peak_rss_mb: number | null;
+  /** What the largest sampled RSS was made of: anonymous pages (heap, native) and mapped files. */
+  poller_rss_split_mb: { anon: number; file: number } | null;
   /** Enqueue → delete p99 paced at half the ceiling, and the bare client's own at that rate. */
   paced_p99_ms: number | null;
   bare_paced_p99_ms: number | null;
@@ -39,6 +43,10 @@ export interface ServerFigures {
   /** Last required event → webhook p99, paced (10 videos/s) and as a burst. */
   worker_paced_p99_ms: number | null;
   worker_burst_p99_ms: number | null;
+  /** Where the paced videos' time went, from their histories (bench/videoReadyBreakdown.ts). */
+  worker_paced_videos_per_s: number | null;
+  worker_paced_phases_ms: PhaseSummary | null;
+  worker_paced_sdk_means: WorkerWindow | null;
   /** Scenario `scaling`: events/s along the backlog line, and the in-flight line's overload figures. */
   backlog_line: { events: number; events_per_s: number }[] | null;
   in_flight_line:
@@ -83,12 +91,16 @@ function figures(results: BenchResults): ServerFigures {
     poller_cores_per_1k: results.cpu.poller_cores_per_1k ?? null,
     ceiling_client_cores_per_1k: results.cpu.ceiling_client_cores_per_1k ?? null,
     poller_peak_rss_mb: results.memory.poller_peak_rss_mb,
+    poller_rss_split_mb: results.memory.poller_rss_split_mb ?? null,
     paced_p99_ms: results.latency.p99_ms,
     bare_paced_p99_ms: results.latency.bare_paced_p99_ms ?? null,
     paced_p99_over_bare: results.latency.poller_over_bare_p99 ?? null,
     paced_p99_over_bare_median: results.latency.poller_over_bare_p99_median ?? null,
     worker_paced_p99_ms: results.worker?.paced_p99_ms ?? null,
     worker_burst_p99_ms: results.worker?.burst_p99_ms ?? null,
+    worker_paced_videos_per_s: results.worker?.paced?.videos_per_s ?? null,
+    worker_paced_phases_ms: results.worker?.paced?.phases_ms ?? null,
+    worker_paced_sdk_means: results.worker?.paced?.worker_sdk_means ?? null,
     backlog_line:
       results.scaling.events.length > 0
         ? results.scaling.events.map((p) => ({ events: p.events, events_per_s: p.poller_events_per_s }))
@@ -203,12 +215,23 @@ export function renderComparison(c: ClusterComparison): string {
     row('poller CPU per 1,000 events/s', (f) => f.poller_cores_per_1k, ' cores'),
     row('bare client CPU per 1,000 calls/s', (f) => f.ceiling_client_cores_per_1k, ' cores'),
     row('poller peak RSS', (f) => f.poller_peak_rss_mb, ' MB'),
+    textRow(c, 'largest sampled RSS: anonymous + mapped files', (f) =>
+      f.poller_rss_split_mb ? `${f.poller_rss_split_mb.anon} + ${f.poller_rss_split_mb.file} MB` : undefined,
+    ),
     row('paced p99 enqueue → delete', (f) => f.paced_p99_ms, ' ms'),
     row('bare client paced p99', (f) => f.bare_paced_p99_ms, ' ms'),
     row('paced p99 ÷ bare paced p99 (one run)', (f) => f.paced_p99_over_bare),
     row('**paced p99 ÷ bare paced p99, median of pairs**', (f) => f.paced_p99_over_bare_median),
-    row('**video ready p99, paced 10/s**', (f) => f.worker_paced_p99_ms, ' ms'),
+    row('**video ready p99, paced (rate below)**', (f) => f.worker_paced_p99_ms, ' ms'),
     row('video ready p99, burst', (f) => f.worker_burst_p99_ms, ' ms'),
+    textRow(c, 'video ready, paced: where the time goes, p50 / p99', (f) =>
+      f.worker_paced_phases_ms
+        ? `at ${String(f.worker_paced_videos_per_s ?? '–')} videos/s: ${phasesText(f.worker_paced_phases_ms)}`
+        : undefined,
+    ),
+    textRow(c, "video ready, paced: the worker SDK's means", (f) =>
+      f.worker_paced_sdk_means ? workerWindowText(f.worker_paced_sdk_means) : undefined,
+    ),
     textRow(c, 'backlog line (events/s)', (f) =>
       f.backlog_line?.map((p) => `${p.events}: ${p.events_per_s}`).join(', '),
     ),

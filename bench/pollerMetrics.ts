@@ -44,11 +44,12 @@ export function pollerCounters(text: string): PollerCounters {
 
 /** Reads the counters of the poller serving /metrics on this port; null when it does not answer. */
 export async function scrapePollerCounters(port: number): Promise<PollerCounters | null> {
-  const text = await scrape(port);
+  const text = await scrapeMetrics(port);
   return text === null ? null : pollerCounters(text);
 }
 
-async function scrape(port: number): Promise<string | null> {
+/** A /metrics text on this local port, or null when nothing answers. */
+export async function scrapeMetrics(port: number): Promise<string | null> {
   try {
     const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5_000) });
     return response.ok ? await response.text() : null;
@@ -93,11 +94,11 @@ export function pollerWindow(port: number): {
   let before: Map<string, number> | null = null;
   return {
     async start() {
-      const text = await scrape(port);
+      const text = await scrapeMetrics(port);
       before = text === null ? null : signalsAtOrUnder(text);
     },
     async finish() {
-      const text = await scrape(port);
+      const text = await scrapeMetrics(port);
       if (text === null || before === null) return null;
       const after = signalsAtOrUnder(text);
       const inWindow = (le: string) => (after.get(le) ?? 0) - (before?.get(le) ?? 0);

@@ -12,6 +12,9 @@ export interface ProcessSample {
   rssMb: number;
   /** Peak resident set size since exec (VmHWM). */
   peakRssMb: number;
+  /** VmRSS split: anonymous pages (JS heap, native allocations) and file-backed ones (mapped code). */
+  anonMb: number;
+  fileMb: number;
 }
 
 let clockTicks: number | undefined;
@@ -37,7 +40,7 @@ export function parseStatTicks(stat: string): number {
 }
 
 /** A "VmHWM:   12345 kB" style line from /proc/<pid>/status, in MB; NaN when absent. */
-export function parseStatusKb(status: string, field: 'VmHWM' | 'VmRSS'): number {
+export function parseStatusKb(status: string, field: 'VmHWM' | 'VmRSS' | 'RssAnon' | 'RssFile'): number {
   const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
@@ -51,6 +54,8 @@ export function sampleProcess(pid: number): ProcessSample | undefined {
       cpuSeconds: parseStatTicks(stat) / clockTicksPerSecond(),
       rssMb: parseStatusKb(status, 'VmRSS'),
       peakRssMb: parseStatusKb(status, 'VmHWM'),
+      anonMb: parseStatusKb(status, 'RssAnon'),
+      fileMb: parseStatusKb(status, 'RssFile'),
     };
   } catch {
     return undefined;
@@ -69,6 +74,11 @@ export interface ProcessUsage {
   /** CPU seconds per wall second over the window; 1.0 = one core busy. */
   cpuCores: number;
   peakRssMb: number;
+  /**
+   * The split of the largest RSS a sample saw (samples, so it can miss the kernel's peak by a
+   * spike): what a footprint over a goal is made of, heap and native memory or mapped code.
+   */
+  largestSampleSplit: { anonMb: number; fileMb: number } | null;
   windowSeconds: number;
 }
 
@@ -78,12 +88,15 @@ export function watchProcess(pid: number, intervalMs = 250): ProcessWatch {
   let startedAt = performance.now();
   let last: ProcessSample | undefined = sampleProcess(pid);
   let peak = last?.peakRssMb ?? 0;
+  let largest: ProcessSample | undefined = last;
+  const keep = (s: ProcessSample): void => {
+    last = s;
+    peak = Math.max(peak, s.peakRssMb, s.rssMb);
+    if (!largest || s.rssMb > largest.rssMb) largest = s;
+  };
   const timer = setInterval(() => {
     const s = sampleProcess(pid);
-    if (s) {
-      last = s;
-      peak = Math.max(peak, s.peakRssMb, s.rssMb);
-    }
+    if (s) keep(s);
   }, intervalMs);
   timer.unref();
   return {
@@ -94,13 +107,17 @@ export function watchProcess(pid: number, intervalMs = 250): ProcessWatch {
     finish() {
       clearInterval(timer);
       const s = sampleProcess(pid) ?? last;
-      if (s) peak = Math.max(peak, s.peakRssMb, s.rssMb);
+      if (s) keep(s);
       const windowSeconds = (performance.now() - startedAt) / 1000;
       const cpuSeconds = Math.max(0, (s?.cpuSeconds ?? startCpu) - startCpu);
       return {
         cpuSeconds,
         cpuCores: windowSeconds > 0 ? cpuSeconds / windowSeconds : 0,
         peakRssMb: peak,
+        largestSampleSplit:
+          largest && Number.isFinite(largest.anonMb)
+            ? { anonMb: largest.anonMb, fileMb: largest.fileMb }
+            : null,
         windowSeconds,
       };
     },

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { LatencySummary, TailShares } from './latency';
 import type { PollerWindow } from './pollerMetrics';
 import type { PhaseSummary } from './videoReadyBreakdown';
+import type { WorkerWindow } from './workerMetrics';
 import type { BacklogResult, PacedResult } from './scenarios/consumer';
 import type { CeilingResult } from './scenarios/ceiling';
 import type { SlowTemporalResult } from './scenarios/slowTemporal';
@@ -88,6 +89,8 @@ export interface WorkerLatency extends LatencySummary {
   warmup_videos?: number;
   /** Where the time went, per phase, from the workflow histories (bench/videoReadyBreakdown.ts). */
   phases_ms?: PhaseSummary;
+  /** Means from the worker SDK's own metrics over the run (bench/workerMetrics.ts). */
+  worker_sdk_means?: WorkerWindow | null;
   /** What the clock measures, in words. */
   measured: string;
 }
@@ -151,6 +154,8 @@ export interface BenchResults {
   };
   memory: {
     poller_peak_rss_mb: number | null;
+    /** The backlog run's largest sampled RSS, anonymous and file-backed pages. */
+    poller_rss_split_mb?: { anon: number; file: number } | null;
     naive_peak_rss_mb: number | null;
     /** The same backlog run with the poller's V8 old space capped through NODE_OPTIONS. */
     poller_alternate_heap: {

@@ -248,13 +248,15 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     results.scenarios.poller = poller;
     results.throughput.poller_events_per_s = poller.events_per_s;
     results.memory.poller_peak_rss_mb = poller.peak_rss_mb;
+    results.memory.poller_rss_split_mb = poller.rss_split_mb;
     results.cpu.poller_cpu_cores = poller.cpu_cores;
     results.cpu.poller_cores_per_1k =
       poller.events_per_s > 0
         ? Math.round((poller.cpu_cores / (poller.events_per_s / 1000)) * 1000) / 1000
         : null;
     log(
-      `poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB, ` +
+      `poller: ${poller.events_per_s} events/s, peak RSS ${poller.peak_rss_mb} MB ` +
+        `(largest sample: ${poller.rss_split_mb?.anon ?? '–'} MB anonymous, ${poller.rss_split_mb?.file ?? '–'} MB mapped files), ` +
         `${results.cpu.poller_cores_per_1k} cores per 1,000 events/s`,
     );
     noteLoad('poller');

@@ -33,6 +33,8 @@ export interface ConsumerUsage {
   /** CPU seconds per wall second over the measured window (1 = one core). */
   cpu_cores: number;
   peak_rss_mb: number;
+  /** The largest sampled RSS split into anonymous and file-backed pages (null off Linux). */
+  rss_split_mb: { anon: number; file: number } | null;
 }
 
 export interface BacklogResult extends ConsumerUsage {
@@ -101,6 +103,12 @@ function rounded(usage: ProcessUsage): ConsumerUsage {
     cpu_seconds: Math.round(usage.cpuSeconds * 100) / 100,
     cpu_cores: Math.round(usage.cpuCores * 100) / 100,
     peak_rss_mb: Math.round(usage.peakRssMb * 10) / 10,
+    rss_split_mb: usage.largestSampleSplit
+      ? {
+          anon: Math.round(usage.largestSampleSplit.anonMb * 10) / 10,
+          file: Math.round(usage.largestSampleSplit.fileMb * 10) / 10,
+        }
+      : null,
   };
 }
 

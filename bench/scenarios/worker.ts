@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { freePort } from '../../harness/stack/freePort';
 import { videoWorkflowId } from '../../src/shared/definitions';
 import { toDelivery } from '../deliveries';
 import { benchStack, withBenchStack } from '../benchStack';
@@ -16,6 +17,8 @@ import { summarizeLatency } from '../latency';
 import type { WorkerLatency } from '../results';
 import { readyPhases, summarizePhases, type ReadyPhases } from '../videoReadyBreakdown';
 import { generateWorkload } from '../workload';
+import { scrapeMetrics } from '../pollerMetrics';
+import { workerWindow } from '../workerMetrics';
 import { signalAsThePollerDoes } from './ceiling';
 
 export interface WorkerLatencyOptions {
@@ -67,20 +70,32 @@ async function startWebhookSink(): Promise<WebhookSink> {
   };
 }
 
-let runtimeInstalled = false;
-/** The SDK's INFO lines (worker state changes) would drown the bench's own progress. */
-function quietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+let ours: { runtime: Runtime; metricsPort: number } | undefined;
+/**
+ * The SDK's INFO lines (worker state changes) would drown the bench's own progress; its metrics
+ * (served on the port this returns) split a video's wait between the worker and the server.
+ * The SDK shuts its Runtime down once the last worker has, and a Runtime it re-creates from the
+ * same options cannot bind the old port again, so every run installs a fresh one on a fresh port.
+ */
+async function quietRuntime(): Promise<number | null> {
+  const current = Runtime._instance;
+  if (current) return current === ours?.runtime ? ours.metricsPort : null;
+  const metricsPort = await freePort();
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const runtime = Runtime.install({
+      logger: new DefaultLogger('WARN'),
+      telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${metricsPort}` } } },
+    });
+    ours = { runtime, metricsPort };
+    return metricsPort;
   } catch {
-    // Already installed by someone else in this process: keep theirs.
+    // Installed by someone else in this process meanwhile: keep theirs, without the split.
+    return null;
   }
 }
 
 export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<WorkerLatency | null> {
-  quietRuntime();
+  const metricsPort = await quietRuntime();
   // Upload, transcode and snapshot per video: exactly the required set.
   const workload = generateWorkload({
     events: options.videos * 3,
@@ -131,6 +146,7 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
             }),
           );
         };
+        const metricsBefore = metricsPort === null ? null : await scrapeMetrics(metricsPort);
         if (options.videosPerSecond) await paced(options.videosPerSecond);
         else await Promise.all(Array.from({ length: options.concurrency ?? 8 }, lane));
         const deadline = Date.now() + 120_000 + options.videos * 200;
@@ -139,6 +155,12 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
         }
         if (sink.arrivals.size < options.videos) {
           options.log(`worker: only ${sink.arrivals.size} of ${options.videos} webhooks arrived in time`);
+        }
+        const metricsAfter = metricsPort === null ? null : await scrapeMetrics(metricsPort);
+        if (metricsBefore === null || metricsAfter === null) {
+          options.log(
+            `worker: the SDK's metrics did not answer (port ${String(metricsPort)}); no worker/server split`,
+          );
         }
         const warmup = new Set(
           options.videosPerSecond
@@ -168,6 +190,10 @@ export async function runWorkerLatency(options: WorkerLatencyOptions): Promise<W
           measured:
             'last required event signalWithStart returned -> videoReady webhook received (real worker, VOD emulator GetPlayInfo, local sink)',
           phases_ms: summarizePhases(phases),
+          worker_sdk_means:
+            metricsBefore !== null && metricsAfter !== null
+              ? workerWindow(metricsBefore, metricsAfter)
+              : null,
         };
       },
     );

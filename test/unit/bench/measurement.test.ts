@@ -11,9 +11,12 @@ import { evaluateTargets, machineInfo, ratio, type BenchResults } from '../../..
 test('/proc parsing: utime+stime after a command name with spaces and parentheses', () => {
   const stat = '4242 (node (x) y) S 1 2 3 4 5 6 7 8 9 10 250 75 0 0 20 0 1 0';
   assert.equal(parseStatTicks(stat), 325);
-  const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
+  const status =
+    'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\nRssAnon:\t   81920 kB\nRssFile:\t   20480 kB\n';
   assert.equal(parseStatusKb(status, 'VmHWM'), 200);
   assert.equal(parseStatusKb(status, 'VmRSS'), 100);
+  assert.equal(parseStatusKb(status, 'RssAnon'), 80);
+  assert.equal(parseStatusKb(status, 'RssFile'), 20);
   assert.ok(Number.isNaN(parseStatusKb('Name: x\n', 'VmHWM')));
 });
 
@@ -21,6 +24,9 @@ test('sampling this very process reads plausible CPU and memory', () => {
   const sample = sampleProcess(process.pid);
   assert.ok(sample);
   assert.ok(sample.peakRssMb >= sample.rssMb && sample.rssMb > 1);
+  // Linux counts shared memory apart, so the split is at most the whole.
+  assert.ok(sample.anonMb > 1 && sample.fileMb > 1);
+  assert.ok(sample.anonMb + sample.fileMb <= sample.rssMb + 0.01);
   assert.ok(sample.cpuSeconds >= 0);
   assert.equal(sampleProcess(2 ** 22 + 12345), undefined);
 });
@@ -119,4 +125,47 @@ test('the chart is well-formed SVG carrying the figures; the markdown names the 
   const md = renderResultsMarkdown(r, '../bench/results/latest.svg');
   assert.match(md, /quick mode/);
   assert.match(md, /\| 1000 \| 256 \| 500 \|/);
+});
+
+test("the markdown says who held the paced videos, from their histories and the worker SDK's metrics", () => {
+  const r = sampleResults();
+  const phase = (p50: number, p99: number) => ({ p50, p99, max: p99 });
+  const latency = { samples: 10, p50_ms: 60, p95_ms: 90, p99_ms: 100, max_ms: 100 };
+  r.worker = {
+    ...latency,
+    videos: 10,
+    measured: 'm',
+    paced: {
+      ...latency,
+      videos: 10,
+      videos_per_s: 10,
+      measured: 'm',
+      phases_ms: {
+        signal_to_task_ms: phase(10, 20),
+        task_to_publish_scheduled_ms: phase(20, 40),
+        play_info_activity_ms: phase(0, 0),
+        publish_ms: phase(30, 40),
+        workflow_task_run_ms: phase(15, 30),
+        publish_dispatch_ms: phase(5, 10),
+        publish_run_ms: phase(25, 30),
+        server_ms: phase(20, 40),
+        worker_ms: phase(40, 60),
+        workflow_tasks: phase(1, 2),
+        play_info_attempts: phase(1, 1),
+      },
+      worker_sdk_means: {
+        workflow_tasks: 30,
+        workflow_task_execution_ms: 12.5,
+        workflow_task_schedule_to_start_ms: 4,
+        workflow_task_completion_call_ms: 3,
+        activities: 10,
+        activity_execution_ms: 6,
+        activity_schedule_to_start_ms: 2,
+        activity_completion_call_ms: 1.5,
+      },
+    },
+  };
+  const md = renderResultsMarkdown(r, '../bench/results/latest.svg');
+  assert.match(md, /from the histories: with the server 20 \/ 40 ms, with the worker 40 \/ 60 ms/);
+  assert.match(md, /30 workflow tasks: to start 4 ms, run 12\.5 ms, completion call 3 ms/);
 });
