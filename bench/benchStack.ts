@@ -15,7 +15,29 @@ export const benchStack = {
   taskQueue: 'vodflow',
 } satisfies Omit<StackSpec, 'temporal'>;
 
-const devServer = { mode: 'dev-server', storage: 'file', synchronous: 'OFF' } satisfies TemporalSpec;
+/**
+ * BENCH_DEV_SERVER_CONFIG="system.enableActivityEagerExecution=true,…": dynamic-config values for
+ * every dev server of the run, to measure a server feature against the same code.
+ */
+export function devServerConfig(raw = process.env.BENCH_DEV_SERVER_CONFIG ?? ''): string[] {
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      if (!/^[A-Za-z][\w.]*=\S+$/.test(entry)) {
+        throw new Error(`BENCH_DEV_SERVER_CONFIG entry "${entry}" must be key=value`);
+      }
+      return entry;
+    });
+}
+
+const devServer = {
+  mode: 'dev-server',
+  storage: 'file',
+  synchronous: 'OFF',
+  dynamicConfigValues: devServerConfig(),
+} satisfies TemporalSpec;
 
 /**
  * Where the scenarios' Temporal is: a fresh dev server each, or (BENCH_TEMPORAL=cluster) the
@@ -41,7 +63,9 @@ function benchTemporal(): TemporalSpec {
 }
 
 export function devServerDescription(): string {
-  return `temporal server start-dev (CLI v${temporalCli().version}), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF`;
+  const extra =
+    devServer.dynamicConfigValues.length > 0 ? `, ${devServer.dynamicConfigValues.join(', ')}` : '';
+  return `temporal server start-dev (CLI v${temporalCli().version}), fresh SQLite file per scenario, journal_mode=WAL, synchronous=OFF${extra}`;
 }
 
 export async function withBenchStack<S extends Omit<StackSpec, 'temporal'>, T>(

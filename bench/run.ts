@@ -78,7 +78,10 @@ async function pollerCommand(
   };
 }
 
-/** BENCH_POLLER_ENV="VODFLOW_RECEIVE_LOOPS=4,VODFLOW_BATCH_SIZE=8": poller settings to try, on every poller run. */
+/**
+ * BENCH_POLLER_ENV="VODFLOW_RECEIVE_LOOPS=4,VODFLOW_BATCH_SIZE=8": poller settings to try, on every
+ * poller run; besides vodflow's own, MALLOC_ARENA_MAX, which bin/vodflow sets unless given.
+ */
 function pollerTuningEnv(): Record<string, string> {
   const raw = process.env.BENCH_POLLER_ENV ?? '';
   const entries = raw
@@ -86,8 +89,8 @@ function pollerTuningEnv(): Record<string, string> {
     .filter((e) => e.trim() !== '')
     .map((entry) => {
       const [key, ...value] = entry.split('=');
-      if (!key?.startsWith('VODFLOW_') || value.length === 0)
-        throw new Error(`BENCH_POLLER_ENV entry "${entry}" must be VODFLOW_NAME=VALUE`);
+      if (!(key?.startsWith('VODFLOW_') || key === 'MALLOC_ARENA_MAX') || value.length === 0)
+        throw new Error(`BENCH_POLLER_ENV entry "${entry}" must be VODFLOW_NAME=VALUE or MALLOC_ARENA_MAX=N`);
       return [key.trim(), value.join('=').trim()] as const;
     });
   return Object.fromEntries(entries);

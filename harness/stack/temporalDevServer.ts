@@ -49,6 +49,11 @@ export interface TemporalDevServerOptions {
    */
   synchronous?: 'OFF' | 'NORMAL' | 'FULL';
   readyTimeoutMs?: number;
+  /**
+   * More dynamic-config values, `key=value` as `--dynamic-config-value` takes them (the bench
+   * turns server features on with them, e.g. system.enableActivityEagerExecution=true).
+   */
+  dynamicConfigValues?: readonly string[];
   /** Append the server's output to dataDir/<name>.log (default) rather than drop it. */
   log?: boolean;
 }
@@ -91,6 +96,7 @@ export async function createTemporalDevServer(options: TemporalDevServerOptions)
     `synchronous=${options.synchronous ?? 'NORMAL'}`,
     '--dynamic-config-value',
     'frontend.enableServerVersionCheck=false',
+    ...(options.dynamicConfigValues ?? []).flatMap((value) => ['--dynamic-config-value', value]),
     ...vodflowSearchAttributes.flatMap((key) => ['--search-attribute', `${key.name}=${keywordTypeName}`]),
     ...(dbFile ? ['--db-filename', dbFile] : []),
     ...(uiPort === null ? ['--headless'] : ['--ui-port', String(uiPort), '--ui-ip', ip]),

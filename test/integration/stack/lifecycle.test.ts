@@ -96,3 +96,24 @@ test('a server left running on the port, or on the data dir, is named with its p
     await first.stop();
   }
 });
+
+test('dynamic-config values given to the dev server take effect', async () => {
+  const stack = await startStack({
+    dataDir: path.join(dir, 'dynamic-config'),
+    temporal: { mode: 'dev-server', storage: 'memory', dynamicConfigValues: ['limit.maxIDLength=48'] },
+  });
+  try {
+    const { client } = await stack.temporalClient();
+    const start = (workflowId: string) =>
+      client.workflow.start('anyWorkflow', { taskQueue: 'nobody-polls', workflowId });
+    await assert.rejects(start(`too-long-${'x'.repeat(60)}`), (err: Error) => {
+      // The client wraps the server's refusal; its cause names the limit.
+      assert.match(String(err.cause), /length/i);
+      return true;
+    });
+    const handle = await start('short-enough');
+    await handle.terminate('test done');
+  } finally {
+    await stack.stop();
+  }
+});

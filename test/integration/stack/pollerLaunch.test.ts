@@ -47,12 +47,12 @@ async function launchedPoller(extraEnv: NodeJS.ProcessEnv): Promise<{ argv: stri
   }
 }
 
-test('bin/vodflow starts the poller with a capped heap that grows by half, an 8 MB young generation and two malloc arenas', async () => {
+test('bin/vodflow starts the poller with a capped heap that grows by half, an 8 MB young generation and one malloc arena', async () => {
   const { argv, env } = await launchedPoller({});
   assert.ok(argv.includes('--max-old-space-size=128'), argv.join(' '));
   assert.ok(argv.includes('--heap-growing-percent=50'), argv.join(' '));
   assert.ok(argv.includes('--max-semi-space-size=8'), argv.join(' '));
-  assert.ok(env.includes('MALLOC_ARENA_MAX=2'));
+  assert.ok(env.includes('MALLOC_ARENA_MAX=1'));
 
   const raised = await launchedPoller({ VODFLOW_POLLER_HEAP_MB: '512' });
   assert.ok(raised.argv.includes('--max-old-space-size=512'), raised.argv.join(' '));

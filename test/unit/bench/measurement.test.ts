@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { XMLValidator } from 'fast-xml-parser';
 import { renderChart } from '../../../bench/chart';
+import { devServerConfig } from '../../../bench/benchStack';
 import { benchConfig } from '../../../bench/config';
 import { steadyEventsPerSecond, summarizeLatency } from '../../../bench/latency';
 import { parseStatTicks, parseStatusKb, sampleProcess } from '../../../bench/processStats';
@@ -168,4 +169,14 @@ test("the markdown says who held the paced videos, from their histories and the 
   const md = renderResultsMarkdown(r, '../bench/results/latest.svg');
   assert.match(md, /from the histories: with the server 20 \/ 40 ms, with the worker 40 \/ 60 ms/);
   assert.match(md, /30 workflow tasks: to start 4 ms, run 12\.5 ms, completion call 3 ms/);
+});
+
+test('BENCH_DEV_SERVER_CONFIG is a list of key=value, and anything else is refused by name', () => {
+  assert.deepEqual(devServerConfig(''), []);
+  assert.deepEqual(devServerConfig(' system.enableActivityEagerExecution=true , limit.maxIDLength=255 '), [
+    'system.enableActivityEagerExecution=true',
+    'limit.maxIDLength=255',
+  ]);
+  assert.throws(() => devServerConfig('system.enableActivityEagerExecution'), /must be key=value/);
+  assert.throws(() => devServerConfig('a=b c'), /must be key=value/);
 });
